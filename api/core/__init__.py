@@ -1,0 +1,1 @@
+"""Pieces every app shares and that know nothing of HTTP: settings, database, errors, clock."""

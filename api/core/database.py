@@ -1,0 +1,79 @@
+"""The database engine chosen by settings, and the transactions services write in."""
+
+import logging
+from typing import Any
+
+from piccolo.engine import engine_finder
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import TransactionType
+from piccolo.querystring import QueryString
+
+from api.core.settings import DatabaseSettings
+from api.core.sqlite_engine import PooledSQLiteEngine
+
+_log = logging.getLogger("stepwise.database")
+
+
+def create_engine(settings: DatabaseSettings) -> Engine[Any]:
+    """Build the engine named by the database URL."""
+    if settings.is_sqlite:
+        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        return PooledSQLiteEngine(
+            str(settings.sqlite_path),
+            read_connections=settings.sqlite_read_connections,
+            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        )
+    return PostgresEngine(config={"dsn": settings.url})
+
+
+def engine() -> Engine[Any]:
+    """The engine Piccolo's tables are bound to."""
+    found = engine_finder()
+    if found is None:
+        raise RuntimeError("no Piccolo engine configured (api.piccolo_conf)")
+    return found
+
+
+def is_postgres() -> bool:
+    """Whether the tables run on PostgreSQL."""
+    return engine().engine_type == "postgres"
+
+
+def write_transaction() -> Any:
+    """One transaction for a use case that writes: IMMEDIATE on SQLite, so it queues, not fails."""
+    db = engine()
+    if isinstance(db, PooledSQLiteEngine):
+        return db.transaction(transaction_type=TransactionType.immediate)
+    return db.transaction()
+
+
+def read_transaction() -> Any:
+    """One consistent snapshot for a use case that only reads several tables."""
+    return engine().transaction()
+
+
+async def open_pool(settings: DatabaseSettings) -> None:
+    """Open the long-lived connections when the app starts."""
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.start_connection_pool(
+            min_size=settings.postgres_pool_min, max_size=settings.postgres_pool_max
+        )
+    elif isinstance(db, PooledSQLiteEngine):
+        await db.start_connection_pool()
+
+
+async def close_pool() -> None:
+    """Close them when it stops."""
+    await engine().close_connection_pool()
+
+
+async def database_answers() -> bool:
+    """Readiness: run SELECT 1; any failure means not ready (logged, never raised)."""
+    try:
+        await engine().run_querystring(QueryString("SELECT 1"))
+    except Exception:
+        _log.warning("database readiness check failed", exc_info=True)
+        return False
+    return True

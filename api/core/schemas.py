@@ -1,0 +1,59 @@
+"""Base models for request and response bodies, and the page every list returns."""
+
+import base64
+import binascii
+import json
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.core.errors import InvalidInput
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+class RequestModel(BaseModel):
+    """A request body: unknown fields are refused, strings trimmed."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ResponseModel(BaseModel):
+    """A response body."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+ItemT = TypeVar("ItemT")
+
+
+class Page(ResponseModel, Generic[ItemT]):
+    """One page of a list, with the cursor for the next page (null on the last)."""
+
+    items: list[ItemT]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as ?cursor= to get the next page; null on the last page."
+    )
+
+
+def encode_cursor(*key: Any) -> str:
+    """An opaque cursor from the sort key of the last row shown."""
+    return base64.urlsafe_b64encode(json.dumps(list(key), default=str).encode()).decode()
+
+
+def decode_cursor(cursor: str, *types: type) -> list[Any]:
+    """Read a cursor back, one value per type; a forged or damaged one is a 400."""
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
+    except (ValueError, UnicodeError, binascii.Error) as error:
+        raise InvalidInput([{"field": "cursor", "reason": "is not a cursor this API gave"}]) from (
+            error
+        )
+    if (
+        not isinstance(key, list)
+        or len(key) != len(types)
+        or not all(type(value) is kind for value, kind in zip(key, types, strict=True))
+    ):
+        raise InvalidInput([{"field": "cursor", "reason": "is not a cursor this API gave"}])
+    return key

@@ -1,0 +1,136 @@
+"""Settings from environment variables, one class per concern, read once."""
+
+import secrets
+from functools import cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_COMMON = SettingsConfigDict(env_prefix="STEPWISE_", extra="ignore", env_file=None)
+SECRET_KEY_FILE = "secret_key"
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ServiceSettings(BaseSettings):
+    """Where the service keeps its files, how it logs and which clock people read."""
+
+    model_config = _COMMON
+
+    environment: Literal["development", "production"] = "development"
+    var_dir: Path = Path("var")
+    time_zone: str = "Europe/London"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    access_log: bool = True
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
+        return value
+
+    @property
+    def is_production(self) -> bool:
+        """Production refuses insecure defaults and logs JSON."""
+        return self.environment == "production"
+
+
+class DatabaseSettings(BaseSettings):
+    """One URL chooses the engine: sqlite:///path or postgresql://user@host/db."""
+
+    model_config = _COMMON
+
+    url: str = Field(
+        default="sqlite:///var/stepwise.sqlite3",
+        validation_alias=AliasChoices("STEPWISE_DATABASE_URL", "DATABASE_URL"),
+    )
+    sqlite_read_connections: int = Field(default=4, ge=1, le=64)
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+    postgres_pool_min: int = Field(default=2, ge=1)
+    postgres_pool_max: int = Field(default=10, ge=1)
+
+    @field_validator("url")
+    @classmethod
+    def _known_engine(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError("use sqlite:///PATH or postgresql://USER@HOST:PORT/DB")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the embedded engine is chosen."""
+        return self.url.startswith("sqlite:///")
+
+    @property
+    def sqlite_path(self) -> Path:
+        """The database file named by a sqlite:/// URL."""
+        return Path(self.url.removeprefix("sqlite:///"))
+
+
+class SecuritySettings(BaseSettings):
+    """Token signing, lifetimes, passwords and login throttling."""
+
+    model_config = _COMMON
+
+    secret_key: SecretStr | None = None
+    access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    token_issuer: str = "stepwise"
+    staff_token_audience: str = "stepwise-staff"
+    password_min_length: int = Field(default=12, ge=8)
+    # argon2id cost; RFC 9106's second recommended option (64 MiB, 3 passes) by default.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+    argon2_parallelism: int = Field(default=4, ge=1)
+    login_failures_per_account: int = Field(default=5, ge=1)
+    login_failures_per_address: int = Field(default=20, ge=1)
+    login_lockout_minutes: int = Field(default=15, ge=1)
+
+
+class Settings:
+    """All settings, each concern read from the environment once."""
+
+    def __init__(self) -> None:
+        self.service = ServiceSettings()
+        self.database = DatabaseSettings()
+        self.security = SecuritySettings()
+
+    def signing_key(self) -> str:
+        """The token signing key: from the environment, or kept under var/ in development.
+
+        Raises:
+            RuntimeError: in production without a strong STEPWISE_SECRET_KEY.
+        """
+        if self.security.secret_key is not None:
+            key = self.security.secret_key.get_secret_value()
+            if len(key) < MIN_SECRET_KEY_LENGTH:
+                raise RuntimeError(
+                    f"STEPWISE_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters"
+                )
+            return key
+        if self.service.is_production:
+            raise RuntimeError(
+                "STEPWISE_SECRET_KEY is not set: production mode refuses to start without one"
+            )
+        return _development_key(self.service.var_dir / SECRET_KEY_FILE)
+
+
+def _development_key(path: Path) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(key + "\n")
+    return key
+
+
+@cache
+def get_settings() -> Settings:
+    """The process's settings, read from the environment on first use."""
+    return Settings()

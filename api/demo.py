@@ -1,0 +1,70 @@
+"""Demo data for a first look: three staff logins with passwords made at load time.
+
+Idempotent: a second load finds the accounts and changes nothing. The passwords are
+written to ``var/demo-logins.txt`` (owner-only) so a restart can show them again.
+"""
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from api.core import clock
+from api.core.actor import Actor, Role
+from api.identity import accounts
+from api.identity.schemas import StaffUserCreate
+from api.identity.tables import StaffUser
+
+LOGINS_FILE = "demo-logins.txt"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """One demo account."""
+
+    email: str
+    full_name: str
+    roles: tuple[Role, ...]
+
+
+DEMO_STAFF = (
+    DemoLogin("admin@stepwise.example", "Ada Admin", (Role.ADMIN,)),
+    DemoLogin("facilitator@stepwise.example", "Femi Facilitator", (Role.FACILITATOR,)),
+    DemoLogin("cofacilitator@stepwise.example", "Cass Cofacilitator", (Role.FACILITATOR,)),
+    DemoLogin("supervisor@stepwise.example", "Sam Supervisor", (Role.SUPERVISOR,)),
+)
+
+
+async def load_demo_data(var_dir: Path) -> list[tuple[str, str]]:
+    """Create the demo accounts that are missing; answer (email, password) for each new one."""
+    created: list[tuple[str, str]] = []
+    for login in DEMO_STAFF:
+        if await StaffUser.exists().where(StaffUser.email == login.email):
+            continue
+        password = secrets.token_urlsafe(12)
+        await accounts.create_staff_user(
+            StaffUserCreate(email=login.email, full_name=login.full_name, roles=list(login.roles)),
+            by=Actor.system(),
+            now=clock.now(),
+            password=password,
+        )
+        created.append((login.email, password))
+    if created:
+        _remember(var_dir / LOGINS_FILE, created)
+    return created
+
+
+def _remember(path: Path, logins: list[tuple[str, str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600, exist_ok=True)
+    with path.open("a", encoding="utf-8") as file:
+        for email, password in logins:
+            file.write(f"{email} {password}\n")
+
+
+def remembered_logins(var_dir: Path) -> list[tuple[str, str]]:
+    """The demo logins written at load time, if the file is still there."""
+    path = var_dir / LOGINS_FILE
+    if not path.exists():
+        return []
+    pairs = (line.split(" ", 1) for line in path.read_text("utf-8").splitlines() if " " in line)
+    return [(email, password) for email, password in pairs]

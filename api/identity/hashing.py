@@ -1,0 +1,48 @@
+"""Argon2id password hashing with the cost from settings, run off the event loop."""
+
+import asyncio
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from api.core.settings import SecuritySettings, get_settings
+
+# Verified against when the account does not exist, so a wrong email costs as long as a
+# wrong password and response times do not reveal which accounts exist.
+_DUMMY_PASSWORD = "not-a-real-password-but-costs-the-same"
+
+
+@cache
+def _hasher_for(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+
+
+def hasher(settings: SecuritySettings | None = None) -> PasswordHasher:
+    """The configured argon2id hasher."""
+    s = settings or get_settings().security
+    return _hasher_for(s.argon2_time_cost, s.argon2_memory_kib, s.argon2_parallelism)
+
+
+@cache
+def _dummy_hash() -> str:
+    return hasher().hash(_DUMMY_PASSWORD)
+
+
+async def hash_password(password: str) -> str:
+    """Hash a new password (about 0.1 s at production cost, so in a worker thread)."""
+    return await asyncio.to_thread(hasher().hash, password)
+
+
+async def verify_password(password_hash: str | None, password: str) -> bool:
+    """Check a password; with no stored hash, spend the same time and answer no."""
+
+    def _verify() -> bool:
+        try:
+            return hasher().verify(password_hash or _dummy_hash(), password) and (
+                password_hash is not None
+            )
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    return await asyncio.to_thread(_verify)

@@ -1,0 +1,24 @@
+"""Optimistic concurrency: an edit names the version it read (If-Match), or is refused."""
+
+from typing import Any
+from uuid import UUID
+
+from piccolo.table import Table
+
+from api.core.errors import NotFound, PreconditionRequired, StaleVersion
+
+
+async def require_current_version(table: type[Table], row_id: UUID, expected: int | None) -> None:
+    """Inside the write transaction: 404 if gone, 428 without a version, 412 if stale."""
+    row: dict[str, Any] | None = (
+        await table.select(table.version).where(table._meta.primary_key == row_id).first()  # type: ignore[attr-defined]
+    )
+    if row is None:
+        raise NotFound("No record with this id.")
+    if expected is None:
+        raise PreconditionRequired("Send If-Match with the ETag you read, so no edit is lost.")
+    if row["version"] != expected:
+        raise StaleVersion(
+            "Someone changed this record since you read it: reload and try again.",
+            current_version=row["version"],
+        )

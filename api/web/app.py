@@ -1,0 +1,63 @@
+"""The app factory: routes, auth, problem+json, OpenAPI, database lifespan, request ids."""
+
+from functools import partial
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+
+from api.core.database import close_pool, open_pool
+from api.core.logging import configure_logging
+from api.core.settings import Settings, get_settings
+from api.web.controllers.audit import AuditController
+from api.web.controllers.auth import AuthController
+from api.web.controllers.health import HealthController
+from api.web.controllers.staff import StaffController
+from api.web.openapi import finish_openapi
+from api.web.problems import problem_details_plugin
+from api.web.request_context import RequestContextMiddleware
+from api.web.security import STAFF_AUTH_STATE, provide_actor, signed_in, staff_jwt_auth
+
+API_VERSION = "0.1.0"
+DOCS_PATH = "/schema/swagger"
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the Stepwise API."""
+    settings = settings or get_settings()
+    configure_logging(
+        level=settings.service.log_level, json_lines=settings.service.is_production
+    )
+    staff_auth = staff_jwt_auth(settings)
+    staff_api = Router(
+        path="/api/v1",
+        route_handlers=[AuthController, StaffController, AuditController],
+        guards=[signed_in],
+        dependencies={"actor": Provide(provide_actor)},
+    )
+    app = Litestar(
+        route_handlers=[HealthController, staff_api],
+        on_app_init=[staff_auth.on_app_init],
+        plugins=[problem_details_plugin()],
+        state=State({STAFF_AUTH_STATE: staff_auth}),
+        openapi_config=OpenAPIConfig(
+            title="Stepwise",
+            version=API_VERSION,
+            description="Group psychoeducation courses for stepped-care talking therapies.",
+            path="/schema",
+            render_plugins=[JsonRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            create_examples=False,
+        ),
+        on_startup=[partial(open_pool, settings.database)],
+        on_shutdown=[close_pool],
+        request_max_body_size=settings.service.max_body_bytes,
+        logging_config=None,
+        debug=False,
+    )
+    app.asgi_handler = RequestContextMiddleware(
+        app.asgi_handler, access_log=settings.service.access_log
+    )
+    finish_openapi(app)
+    return app

@@ -1,0 +1,1 @@
+"""HTTP controllers: parse, authorise, call one service, shape the response."""

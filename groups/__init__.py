@@ -1,0 +1,1 @@
+"""Courses, groups, sessions, patients, enrolment, attendance, measures and outcomes."""

@@ -1,0 +1,1 @@
+"""Tables of the groups app (filled by the issues that build it)."""

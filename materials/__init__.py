@@ -1,0 +1,1 @@
+"""Self-help modules, homework forms, assignments and submissions."""

@@ -1,0 +1,1 @@
+"""Tables of the materials app (filled by the issues that build it)."""

@@ -1,0 +1,1 @@
+"""The patient API's versioned contract: schemas, the committed OpenAPI document, the check."""

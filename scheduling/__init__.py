@@ -1,0 +1,1 @@
+"""Venues, rooms, bookings, the outbox, session calendars and background jobs."""

@@ -1,0 +1,13 @@
+"""The scheduling Piccolo app."""
+
+import os
+
+from piccolo.conf.apps import AppConfig, table_finder
+
+APP_CONFIG = AppConfig(
+    app_name="scheduling",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=table_finder(["scheduling.tables"], exclude_imported=True),
+    migration_dependencies=[],
+    commands=[],
+)

@@ -1,0 +1,1 @@
+"""Tables of the scheduling app (filled by the issues that build it)."""
