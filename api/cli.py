@@ -133,7 +133,9 @@ def cmd_create_user(args: argparse.Namespace) -> int:
             roles=[Role(role) for role in args.role],
         )
     except ValidationError as error:
-        print(f"Not created: {error.errors()[0]['loc']} {error.errors()[0]['msg']}", file=sys.stderr)
+        print(
+            f"Not created: {error.errors()[0]['loc']} {error.errors()[0]['msg']}", file=sys.stderr
+        )
         return 2
     password = _read_password(sys.stdin)
     try:

@@ -133,7 +133,12 @@ async def list_staff_users(
 
 
 async def update_staff_user(
-    user_id: UUID, changes: StaffUserUpdate, *, expected_version: int | None, by: Actor, now: datetime
+    user_id: UUID,
+    changes: StaffUserUpdate,
+    *,
+    expected_version: int | None,
+    by: Actor,
+    now: datetime,
 ) -> StaffUserRead:
     """Edit an account if ``expected_version`` is still current (else 412)."""
     _require_admin(by)
@@ -188,14 +193,18 @@ async def reset_password(user_id: UUID, *, by: Actor, now: datetime) -> str:
     chosen = one_time_password()
     password_hash = await hash_password(chosen)
     async with write_transaction():
-        updated = await StaffUser.update(
-            {
-                StaffUser.password_hash: password_hash,
-                StaffUser.must_change_password: True,
-                StaffUser.updated_at: now,
-                StaffUser.version: StaffUser.version + 1,
-            }
-        ).where(StaffUser.id == user_id).returning(StaffUser.id)
+        updated = (
+            await StaffUser.update(
+                {
+                    StaffUser.password_hash: password_hash,
+                    StaffUser.must_change_password: True,
+                    StaffUser.updated_at: now,
+                    StaffUser.version: StaffUser.version + 1,
+                }
+            )
+            .where(StaffUser.id == user_id)
+            .returning(StaffUser.id)
+        )
         if not updated:
             raise NotFound("No staff account with this id.")
         await revoke_sessions_of(user_id, now=now)
@@ -209,13 +218,19 @@ async def change_own_password(
     """Change the signed-in user's password; other sessions of theirs are signed out."""
     if by.user_id is None:
         raise NotAuthenticated()
-    row = await StaffUser.select(StaffUser.email, StaffUser.password_hash).where(
-        StaffUser.id == by.user_id
-    ).first()
+    row = (
+        await StaffUser.select(StaffUser.email, StaffUser.password_hash)
+        .where(StaffUser.id == by.user_id)
+        .first()
+    )
     if row is None or not await verify_password(row["password_hash"], current_password):
-        raise InvalidInput([{"field": "current_password", "reason": "is not your current password"}])
+        raise InvalidInput(
+            [{"field": "current_password", "reason": "is not your current password"}]
+        )
     if new_password == current_password:
-        raise InvalidInput([{"field": "new_password", "reason": "must differ from the current one"}])
+        raise InvalidInput(
+            [{"field": "new_password", "reason": "must differ from the current one"}]
+        )
     problems = password_problems(
         new_password, min_length=get_settings().security.password_min_length, email=row["email"]
     )

@@ -18,7 +18,8 @@ def _normalise_email(value: str) -> str:
 
 
 Email = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254),
+    str,
+    StringConstraints(strip_whitespace=True, min_length=3, max_length=254),
     AfterValidator(_normalise_email),
 ]
 FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

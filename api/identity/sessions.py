@@ -70,19 +70,31 @@ async def log_in(
             LoginAttempt(email=email, client_address=client_address, attempted_at=now)
         )
         raise NotAuthenticated(_WRONG_CREDENTIALS)
-    new_hash = await hash_password(password) if hasher().check_needs_rehash(user.password_hash) else None
-    session = StaffSession(user=user.id, issued_at=now, expires_at=now + timedelta(
-        minutes=security.access_token_minutes
-    ))
+    new_hash = (
+        await hash_password(password) if hasher().check_needs_rehash(user.password_hash) else None
+    )
+    session = StaffSession(
+        user=user.id,
+        issued_at=now,
+        expires_at=now + timedelta(minutes=security.access_token_minutes),
+    )
     async with write_transaction():
         await LoginAttempt.insert(
-            LoginAttempt(email=email, client_address=client_address, attempted_at=now, succeeded=True)
+            LoginAttempt(
+                email=email, client_address=client_address, attempted_at=now, succeeded=True
+            )
         )
         await session.save()
         if new_hash is not None:
-            await StaffUser.update({StaffUser.password_hash: new_hash}).where(StaffUser.id == user.id)
+            await StaffUser.update({StaffUser.password_hash: new_hash}).where(
+                StaffUser.id == user.id
+            )
         await audit.record(
-            Actor(user_id=user.id, request_id=request_id), "auth.login", "staff_user", user.id, now=now
+            Actor(user_id=user.id, request_id=request_id),
+            "auth.login",
+            "staff_user",
+            user.id,
+            now=now,
         )
     return Grant(
         session_id=session.id,
@@ -117,13 +129,17 @@ async def actor_for_session(
     session_id: UUID, user_id: UUID, *, request_id: str | None, now: datetime
 ) -> Actor | None:
     """The per-request check, one query: a live session of an active user, or None."""
-    row = await StaffSession.select(
-        StaffSession.revoked_at,
-        StaffSession.expires_at,
-        StaffSession.user.roles.as_alias("roles"),
-        StaffSession.user.is_active.as_alias("is_active"),
-        StaffSession.user.must_change_password.as_alias("must_change_password"),
-    ).where(StaffSession.id == session_id, StaffSession.user == user_id).first()
+    row = (
+        await StaffSession.select(
+            StaffSession.revoked_at,
+            StaffSession.expires_at,
+            StaffSession.user.roles.as_alias("roles"),
+            StaffSession.user.is_active.as_alias("is_active"),
+            StaffSession.user.must_change_password.as_alias("must_change_password"),
+        )
+        .where(StaffSession.id == session_id, StaffSession.user == user_id)
+        .first()
+    )
     if row is None or row["revoked_at"] is not None or row["expires_at"] <= now:
         return None
     if not row["is_active"]:

@@ -27,9 +27,7 @@ DOCS_PATH = "/schema/swagger"
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the Stepwise API."""
     settings = settings or get_settings()
-    configure_logging(
-        level=settings.service.log_level, json_lines=settings.service.is_production
-    )
+    configure_logging(level=settings.service.log_level, json_lines=settings.service.is_production)
     staff_auth = staff_jwt_auth(settings)
     staff_api = Router(
         path="/api/v1",

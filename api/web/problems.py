@@ -101,7 +101,10 @@ def _from_http(error: HTTPException) -> ProblemDetailsException:
 def _from_unexpected(error: Exception) -> ProblemDetailsException:
     correlation_id = request_id_var.get()
     _log.error(
-        "unhandled %s", type(error).__name__, exc_info=error, extra={"correlation_id": correlation_id}
+        "unhandled %s",
+        type(error).__name__,
+        exc_info=error,
+        extra={"correlation_id": correlation_id},
     )
     return ProblemDetailsException(
         status_code=500,

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
@@ -32,7 +33,9 @@ def _as_uuid(value: object) -> UUID | None:
         return None
 
 
-async def _retrieve_actor(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:
+async def _retrieve_actor(
+    token: Token, connection: ASGIConnection[Any, Any, Any, Any]
+) -> Actor | None:
     session_id, user_id = _as_uuid(token.jti), _as_uuid(token.sub)
     if session_id is None or user_id is None:
         return None
@@ -67,7 +70,11 @@ def staff_jwt_auth(settings: Settings) -> JWTAuth[Actor, Token]:
 
 
 def issue_token(
-    auth: JWTAuth[Actor, Token], *, user_id: UUID, session_id: UUID, expires_at: datetime,
+    auth: JWTAuth[Actor, Token],
+    *,
+    user_id: UUID,
+    session_id: UUID,
+    expires_at: datetime,
     settings: Settings,
 ) -> str:
     """Sign a token for a session."""
@@ -107,7 +114,7 @@ def signed_in(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRoute
         )
 
 
-async def provide_actor(request: Any) -> Actor:
+async def provide_actor(request: Request[Any, Any, Any]) -> Actor:
     """The signed-in staff member, for handlers that take ``actor: Actor``."""
     actor = request.user
     if not isinstance(actor, Actor):
