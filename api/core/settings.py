@@ -10,7 +10,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _COMMON = SettingsConfigDict(env_prefix="STEPWISE_", extra="ignore", env_file=None)
-SECRET_KEY_FILE = "secret_key"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 MIN_SECRET_KEY_LENGTH = 32
 
 
@@ -80,8 +80,8 @@ class SecuritySettings(BaseSettings):
 
     secret_key: SecretStr | None = None
     access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
-    token_issuer: str = "stepwise"
-    staff_token_audience: str = "stepwise-staff"
+    token_issuer: str = "stepwise"  # noqa: S105 - a claim value
+    staff_token_audience: str = "stepwise-staff"  # noqa: S105 - a claim value
     password_min_length: int = Field(default=12, ge=8)
     # argon2id cost; RFC 9106's second recommended option (64 MiB, 3 passes) by default.
     argon2_time_cost: int = Field(default=3, ge=1)

@@ -175,7 +175,8 @@ class PooledSQLiteTransaction(SQLiteTransaction):
 
     async def __aenter__(self) -> "PooledSQLiteTransaction":
         if self._parent is not None:
-            parent: PooledSQLiteTransaction = self._parent
+            parent = self._parent
+            assert isinstance(parent, PooledSQLiteTransaction)  # noqa: S101 - same engine
             if self._writes and not parent._writes:
                 raise RuntimeError("a write transaction cannot nest inside a read transaction")
             return parent

@@ -10,7 +10,7 @@ from api.core.settings import SecuritySettings, get_settings
 
 # Verified against when the account does not exist, so a wrong email costs as long as a
 # wrong password and response times do not reveal which accounts exist.
-_DUMMY_PASSWORD = "not-a-real-password-but-costs-the-same"
+_DUMMY_PASSWORD = "not-a-real-password-but-costs-the-same"  # noqa: S105 - never an account's
 
 
 @cache

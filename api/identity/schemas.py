@@ -38,7 +38,7 @@ class TokenRead(ResponseModel):
     """A bearer token for the staff API."""
 
     access_token: str
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the scheme name
     expires_in: int = Field(description="Seconds until the token expires.")
     password_change_required: bool = Field(
         default=False,

@@ -9,7 +9,7 @@ from api.core.database import write_transaction
 from api.core.errors import NotAuthenticated, TooManyAttempts
 from api.core.settings import get_settings
 from api.identity import audit
-from api.identity.hashing import hasher, hash_password, verify_password
+from api.identity.hashing import hash_password, hasher, verify_password
 from api.identity.tables import LoginAttempt, StaffSession, StaffUser
 
 _WRONG_CREDENTIALS = "The email or password is not right."

@@ -6,6 +6,7 @@ import time
 import uuid
 
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.core.context import request_id_var
@@ -25,9 +26,10 @@ class RequestContextMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Set the request id for the request's lifetime."""
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
+        method = str(scope.get("method", ""))
         incoming = next(
             (v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), ""
         )
@@ -50,11 +52,11 @@ class RequestContextMiddleware:
                 route = scope.get("path_template") or "(unmatched)"
                 _access_log.info(
                     "%s %s %s",
-                    scope["method"],
+                    method,
                     route,
                     status,
                     extra={
-                        "method": scope["method"],
+                        "method": method,
                         "route": route,
                         "status": status,
                         "duration_ms": round((time.perf_counter() - started) * 1000, 2),

@@ -21,7 +21,7 @@ from api.identity.sessions import actor_for_session
 JWT_ALGORITHM = "HS256"  # the only algorithm accepted: no "none", no key confusion
 REQUIRED_CLAIMS = ("sub", "jti", "exp", "iat", "iss", "aud")
 PUBLIC_OPT = "exclude_from_auth"
-PASSWORD_CHANGE_OPT = "allowed_before_password_change"
+PASSWORD_CHANGE_OPT = "allowed_before_password_change"  # noqa: S105 - an opt key
 STAFF_AUTH_STATE = "staff_auth"  # app.state key of the JWTAuth that signs staff tokens
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
 

@@ -18,8 +18,8 @@ class AuditController(Controller):
     """/api/v1/audit."""
 
     path = "/audit"
-    tags = ["audit"]
-    guards = [requires(Role.ADMIN, Role.SUPERVISOR)]
+    tags = ("audit",)
+    guards = (requires(Role.ADMIN, Role.SUPERVISOR),)
 
     @get("/", summary="Audit entries, newest first")
     async def list_audit(

@@ -23,7 +23,7 @@ class AuthController(Controller):
     """/api/v1/auth."""
 
     path = "/auth"
-    tags = ["auth"]
+    tags = ("auth",)
 
     @post(
         "/login",

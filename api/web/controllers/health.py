@@ -19,7 +19,7 @@ class HealthController(Controller):
     """GET /health/live and /health/ready."""
 
     path = "/health"
-    tags = ["health"]
+    tags = ("health",)
 
     @get("/live", opt={PUBLIC_OPT: True}, summary="The process is up")
     async def live(self) -> HealthRead:

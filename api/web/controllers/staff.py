@@ -38,8 +38,8 @@ class StaffController(Controller):
     """/api/v1/staff: create, list, read, edit, deactivate, reset passwords."""
 
     path = "/staff"
-    tags = ["staff"]
-    guards = [requires(Role.ADMIN)]
+    tags = ("staff",)
+    guards = (requires(Role.ADMIN),)
 
     @get("/", summary="List staff accounts")
     async def list_staff(
