@@ -1,18 +1,20 @@
 """The database engine chosen by settings, and the transactions services write in."""
 
 import logging
-from typing import Any
+from typing import Any, TypeVar
 
 from piccolo.engine import engine_finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import TransactionType
+from piccolo.query.methods.select import Select
 from piccolo.querystring import QueryString
 
 from api.core.settings import DatabaseSettings
 from api.core.sqlite_engine import PooledSQLiteEngine
 
 _log = logging.getLogger("stepwise.database")
+SelectT = TypeVar("SelectT", bound=Select[Any])
 
 
 def create_engine(settings: DatabaseSettings) -> Engine[Any]:
@@ -77,3 +79,14 @@ async def database_answers() -> bool:
         _log.warning("database readiness check failed", exc_info=True)
         return False
     return True
+
+
+def for_update(query: SelectT) -> SelectT:
+    """Lock the selected rows until the transaction ends (check-then-write without a race).
+
+    PostgreSQL: SELECT ... FOR UPDATE. SQLite has no row locks and needs none: a write
+    transaction there is IMMEDIATE and already holds the database's single write lock.
+    """
+    if is_postgres():
+        return query.lock_rows("UPDATE")
+    return query

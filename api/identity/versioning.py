@@ -5,14 +5,14 @@ from uuid import UUID
 
 from piccolo.table import Table
 
+from api.core.database import for_update
 from api.core.errors import NotFound, PreconditionRequired, StaleVersion
 
 
 async def require_current_version(table: type[Table], row_id: UUID, expected: int | None) -> None:
     """Inside the write transaction: 404 if gone, 428 without a version, 412 if stale."""
-    row: dict[str, Any] | None = (
-        await table.select(table.version).where(table._meta.primary_key == row_id).first()  # type: ignore[attr-defined]
-    )
+    query = table.select(table.version).where(table._meta.primary_key == row_id)  # type: ignore[attr-defined]
+    row: dict[str, Any] | None = await for_update(query).first()
     if row is None:
         raise NotFound("No record with this id.")
     if expected is None:
