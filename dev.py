@@ -22,7 +22,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
-STAMP = VENV / ".stepwise-installed"
 REPORTS = ROOT / "var" / "test-reports"
 ENGINES = ("sqlite", "postgres")
 
@@ -31,20 +30,22 @@ def _wanted_stamp() -> str:
     return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
 
 
-def ensure_environment() -> None:
-    """Create the virtualenv and install the project with its test and dev extras."""
+def ensure_environment(extras: str) -> None:
+    """Create the virtualenv and install the project (with ``extras``, e.g. ``test,dev``)."""
     if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be run by any python3
         sys.exit(f"Stepwise needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     if not (BIN / "python").exists():
         print("Creating .venv ...", flush=True)
         venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
-    if STAMP.exists() and STAMP.read_text() == _wanted_stamp():
+    stamp = VENV / f".stepwise-installed-{extras.replace(',', '-') or 'base'}"
+    if stamp.exists() and stamp.read_text() == _wanted_stamp():
         return
     print("Installing Stepwise and its dependencies into .venv ...", flush=True)
     pip = [str(BIN / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "install", "-e", f"{ROOT}[test,dev]"], check=True, cwd=ROOT)
-    STAMP.write_text(_wanted_stamp())
+    target = f"{ROOT}[{extras}]" if extras else str(ROOT)
+    subprocess.run([*pip, "install", "-e", target], check=True, cwd=ROOT)
+    stamp.write_text(_wanted_stamp())
 
 
 def demo() -> int:
@@ -83,8 +84,11 @@ def main() -> int:
     if command not in {"demo", "test"}:
         print(__doc__)
         return 2
-    ensure_environment()
-    return demo() if command == "demo" else test(rest)
+    if command == "demo":
+        ensure_environment("")  # the service alone: a first start need not wait for test tools
+        return demo()
+    ensure_environment("test,dev")
+    return test(rest)
 
 
 if __name__ == "__main__":
