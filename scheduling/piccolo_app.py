@@ -8,6 +8,6 @@ APP_CONFIG = AppConfig(
     app_name="scheduling",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
     table_classes=table_finder(["scheduling.tables"], exclude_imported=True),
-    migration_dependencies=[],
+    migration_dependencies=["api.identity.piccolo_app"],
     commands=[],
 )

@@ -1,1 +1,107 @@
-"""Tables of the scheduling app (filled by the issues that build it)."""
+"""Scheduling tables: venues, rooms, opening hours, closures and room bookings.
+
+Nothing here points into ``groups`` or ``materials``: a booking names what it is for by
+kind and id (DESIGN.md: foreign keys run groups -> scheduling, never back).
+"""
+
+from piccolo.columns import (
+    UUID,
+    Array,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    SmallInt,
+    Text,
+    Time,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.defaults.uuid import UUID4
+from piccolo.columns.base import OnDelete
+from piccolo.table import Table
+
+from api.identity.tables import StaffUser
+
+
+class Venue(Table):
+    """A community place with rooms: library, community centre, GP surgery..."""
+
+    id = UUID(primary_key=True, default=UUID4())
+    name = Varchar(length=200, index=True)
+    kind = Varchar(length=40)
+    address_line_1 = Varchar(length=200)
+    address_line_2 = Varchar(length=200, default="")
+    town = Varchar(length=100, index=True)
+    postcode = Varchar(length=8)
+    postcode_district = Varchar(length=4, index=True)
+    phone = Varchar(length=40, default="")
+    email = Varchar(length=254, default="")
+    # Door codes, key holders: staff only, never in anything a patient sees.
+    access_instructions = Text(default="")
+    step_free_access = Boolean(default=False)
+    accessible_toilet = Boolean(default=False)
+    hearing_loop = Boolean(default=False)
+    parking = Boolean(default=False)
+    public_transport_notes = Text(default="")
+    notes = Text(default="")
+    is_archived = Boolean(default=False, index=True)
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Room(Table):
+    """A bookable room in a venue."""
+
+    id = UUID(primary_key=True, default=UUID4())
+    venue = ForeignKey(references=Venue, null=False, index=True, on_delete=OnDelete.restrict)
+    name = Varchar(length=200)
+    capacity = SmallInt(index=True)
+    equipment = Array(base_column=Varchar(length=20))
+    layout_notes = Text(default="")
+    is_archived = Boolean(default=False)
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class OpeningHours(Table):
+    """One opening range of a venue on a weekday (0 Monday .. 6 Sunday), local time."""
+
+    id = UUID(primary_key=True, default=UUID4())
+    venue = ForeignKey(references=Venue, null=False, index=True, on_delete=OnDelete.restrict)
+    weekday = SmallInt()
+    opens_at = Time()
+    closes_at = Time()
+
+
+class Closure(Table):
+    """Dates a venue is shut (inclusive), with the reason."""
+
+    id = UUID(primary_key=True, default=UUID4())
+    venue = ForeignKey(references=Venue, null=False, index=True, on_delete=OnDelete.restrict)
+    start_date = Date()
+    end_date = Date(index=True)
+    reason = Varchar(length=200)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class RoomBooking(Table):
+    """A room held for a time range. Two non-cancelled bookings of one room never overlap."""
+
+    id = UUID(primary_key=True, default=UUID4())
+    room = ForeignKey(references=Room, null=False, index=True, on_delete=OnDelete.restrict)
+    # Clashes are found through the composite index (room, starts_at, ends_at) that a
+    # migration adds, beside PostgreSQL's exclusion constraint.
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    purpose = Varchar(length=200)
+    status = Varchar(length=12, default="provisional")
+    booked_by = ForeignKey(references=StaffUser, null=True, on_delete=OnDelete.restrict)
+    subject_kind = Varchar(length=40, null=True, default=None)
+    subject_id = Varchar(length=64, null=True, default=None, index=True)
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())

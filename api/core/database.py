@@ -67,8 +67,11 @@ async def open_pool(settings: DatabaseSettings) -> None:
 
 
 async def close_pool() -> None:
-    """Close them when it stops."""
-    await engine().close_connection_pool()
+    """Close them when it stops (if they were opened)."""
+    db = engine()
+    if isinstance(db, PostgresEngine) and db.pool is None:
+        return
+    await db.close_connection_pool()
 
 
 async def database_answers() -> bool:

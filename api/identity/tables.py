@@ -10,6 +10,7 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
+from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.defaults.uuid import UUID4
 from piccolo.table import Table
@@ -34,7 +35,7 @@ class StaffSession(Table):
     """One issued access token (its ``jti``); logout or deactivation revokes it at once."""
 
     id = UUID(primary_key=True, default=UUID4())
-    user = ForeignKey(references=StaffUser, null=False, index=True)
+    user = ForeignKey(references=StaffUser, null=False, index=True, on_delete=OnDelete.restrict)
     issued_at = Timestamptz(default=TimestamptzNow())
     expires_at = Timestamptz(default=TimestamptzNow())
     revoked_at = Timestamptz(null=True, default=None)
@@ -55,7 +56,7 @@ class AuditEntry(Table):
 
     id = BigSerial(primary_key=True)
     at = Timestamptz(default=TimestamptzNow(), index=True)
-    actor = ForeignKey(references=StaffUser, null=True, index=True)
+    actor = ForeignKey(references=StaffUser, null=True, index=True, on_delete=OnDelete.restrict)
     actor_kind = Varchar(length=20, default="staff")
     action = Varchar(length=60)
     entity = Varchar(length=60, index=True)
