@@ -17,9 +17,9 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
+from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.defaults.uuid import UUID4
-from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
 from api.identity.tables import StaffUser

@@ -21,4 +21,4 @@ async def truncate_all() -> None:
         return
     async with write_transaction():
         for name in names:
-            await db.run_querystring(QueryString(f'DELETE FROM "{name}"'))
+            await db.run_querystring(QueryString(f'DELETE FROM "{name}"'))  # noqa: S608 - table names from Piccolo
