@@ -45,6 +45,8 @@ class Venue(Table):
     hearing_loop = Boolean(default=False)
     parking = Boolean(default=False)
     public_transport_notes = Text(default="")
+    # Most community venues shut on bank holidays; a booking then is refused unless set.
+    opens_on_bank_holidays = Boolean(default=False)
     notes = Text(default="")
     is_archived = Boolean(default=False, index=True)
     version = Integer(default=1)

@@ -9,7 +9,7 @@ Both: a composite index for the clash query (room, then time).
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
-ID = "2026-11-23T03:05:00:000000"
+ID = "2026-11-23T03:02:04:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "room booking overlap constraint and clash index"
 
