@@ -1,0 +1,1 @@
+"""Request and response bodies of the scheduling API, one module per area."""
