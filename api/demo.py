@@ -56,9 +56,10 @@ async def load_demo_data(var_dir: Path) -> list[tuple[str, str]]:
 def _remember(path: Path, logins: list[tuple[str, str]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600, exist_ok=True)
-    with path.open("a", encoding="utf-8") as file:
-        for email, password in logins:
-            file.write(f"{email} {password}\n")
+    # A new database gets new passwords: replace an account's old line, never append to it.
+    kept = dict(remembered_logins(path.parent))
+    kept.update(logins)
+    path.write_text("".join(f"{email} {password}\n" for email, password in kept.items()), "utf-8")
 
 
 def remembered_logins(var_dir: Path) -> list[tuple[str, str]]:

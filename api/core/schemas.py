@@ -46,7 +46,8 @@ def decode_cursor(cursor: str, *types: type) -> list[Any]:
     """Read a cursor back, one value per type; a forged or damaged one is a 400."""
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
-    except (ValueError, UnicodeError, binascii.Error) as error:
+    except (ValueError, UnicodeError, binascii.Error, RecursionError) as error:
+        # RecursionError: a forged cursor of deeply nested brackets (~1.5 KB is enough).
         raise InvalidInput([{"field": "cursor", "reason": "is not a cursor this API gave"}]) from (
             error
         )
