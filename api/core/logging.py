@@ -55,3 +55,5 @@ def configure_logging(*, level: str, json_lines: bool) -> None:
     root.setLevel(level)
     # Uvicorn's access log prints raw paths and query strings (search terms): ours does not.
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs whole URLs, query strings included, at INFO.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -11,6 +11,7 @@ from api.core.errors import InvalidInput
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+MAX_CURSOR_LENGTH = 512  # our cursors hold a sort key or two; anything longer is forged
 
 
 class RequestModel(BaseModel):
@@ -44,6 +45,8 @@ def encode_cursor(*key: Any) -> str:
 
 def decode_cursor(cursor: str, *types: type) -> list[Any]:
     """Read a cursor back, one value per type; a forged or damaged one is a 400."""
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise InvalidInput([{"field": "cursor", "reason": "is not a cursor this API gave"}])
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
     except (ValueError, UnicodeError, binascii.Error, RecursionError) as error:

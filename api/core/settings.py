@@ -1,5 +1,6 @@
 """Settings from environment variables, one class per concern, read once."""
 
+import os
 import secrets
 from functools import cache
 from pathlib import Path
@@ -121,12 +122,18 @@ class Settings:
 
 
 def _development_key(path: Path) -> str:
-    if path.exists():
-        return path.read_text().strip()
+    """Read the kept key, or create it once, owner-only, even if two processes race."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_text().strip()
+        if len(key) < MIN_SECRET_KEY_LENGTH:
+            raise RuntimeError(f"{path} holds no usable key: delete it to make a new one") from None
+        return key
     key = secrets.token_urlsafe(48)
-    path.touch(mode=0o600)
-    path.write_text(key + "\n")
+    with os.fdopen(descriptor, "w") as file:
+        file.write(key + "\n")
     return key
 
 
