@@ -14,7 +14,9 @@ from api.core.settings import Settings, get_settings
 from api.web.controllers.audit import AuditController
 from api.web.controllers.auth import AuthController
 from api.web.controllers.health import HealthController
+from api.web.controllers.rooms import RoomController, VenueRoomController
 from api.web.controllers.staff import StaffController
+from api.web.controllers.venues import VenueController, VenueHoursController
 from api.web.openapi import finish_openapi
 from api.web.problems import problem_details_plugin
 from api.web.request_context import RequestContextMiddleware
@@ -31,7 +33,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
     staff_auth = staff_jwt_auth(settings)
     staff_api = Router(
         path="/api/v1",
-        route_handlers=[AuthController, StaffController, AuditController],
+        route_handlers=[
+            AuthController,
+            StaffController,
+            AuditController,
+            VenueController,
+            VenueHoursController,
+            VenueRoomController,
+            RoomController,
+        ],
         guards=[signed_in],
         dependencies={"actor": Provide(provide_actor)},
     )

@@ -1,0 +1,233 @@
+"""Venues: create, read, list with filters, edit with If-Match, archive and unarchive.
+
+An archived venue keeps its row, rooms, hours, closures and bookings (its history); it is
+hidden from default lists and takes no new rooms or bookings.
+"""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from piccolo.columns.combination import WhereRaw
+from piccolo.table import Table
+
+from api.core.actor import Actor, Role
+from api.core.database import write_transaction
+from api.core.errors import Forbidden, InvalidInput, NotFound
+from api.core.schemas import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
+from api.identity import audit
+from api.identity.versioning import require_current_version
+from scheduling.errors import Archived
+from scheduling.rules.postcode import InvalidPostcode, normalise_district, postcode_district
+from scheduling.schemas.venues import VenueCreate, VenueKind, VenueRead, VenueUpdate, one_line
+from scheduling.tables import Venue
+
+ENTITY = "venue"
+READERS = (Role.ADMIN, Role.FACILITATOR, Role.SUPERVISOR)
+_READ_COLUMNS = (
+    Venue.id,
+    Venue.name,
+    Venue.kind,
+    Venue.address_line_1,
+    Venue.address_line_2,
+    Venue.town,
+    Venue.postcode,
+    Venue.postcode_district,
+    Venue.phone,
+    Venue.email,
+    Venue.access_instructions,
+    Venue.step_free_access,
+    Venue.accessible_toilet,
+    Venue.hearing_loop,
+    Venue.parking,
+    Venue.public_transport_notes,
+    Venue.opens_on_bank_holidays,
+    Venue.notes,
+    Venue.is_archived,
+    Venue.version,
+    Venue.created_at,
+    Venue.updated_at,
+)
+_FACILITIES = ("step_free_access", "accessible_toilet", "hearing_loop", "parking")
+
+
+def require_admin(by: Actor) -> None:
+    """Admins write venues and rooms; the system (CLI, demo loader) may too."""
+    if by.user_id is not None and not by.has_any(Role.ADMIN):
+        raise Forbidden("Only admins manage venues and rooms.")
+
+
+def require_reader(by: Actor) -> None:
+    """Every staff role reads venues and rooms."""
+    if by.user_id is not None and not by.has_any(*READERS):
+        raise Forbidden("Your role does not allow this.")
+
+
+def plain_query(field: str, value: str) -> str:
+    """A text filter as typed, trimmed; control characters are a 400 naming the filter."""
+    try:
+        return one_line(value.strip())
+    except ValueError as error:
+        raise InvalidInput([{"field": field, "reason": str(error)}]) from error
+
+
+def after_name_and_id(table: type[Table], cursor: str) -> Any:
+    """The keyset condition for lists ordered by (name, id): rows after the cursor's."""
+    after_name, after_id = decode_cursor(cursor, str, str)
+    try:
+        last_id = UUID(after_id)
+        # A forged name: control characters, or lone surrogates (UnicodeEncodeError).
+        one_line(after_name).encode()
+    except ValueError as error:
+        raise InvalidInput([{"field": "cursor", "reason": "is not a cursor this API gave"}]) from (
+            error
+        )
+    name: Any = getattr(table, "name")  # noqa: B009 - any table with name and id
+    row_id: Any = getattr(table, "id")  # noqa: B009
+    return (name > after_name) | ((name == after_name) & (row_id > last_id))
+
+
+def name_prefix(column_sql: str, prefix: str) -> WhereRaw:
+    """Case-insensitive ``name LIKE 'prefix%'``, with the prefix's own wildcards escaped."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return WhereRaw(f"lower({column_sql}) LIKE lower({{}}) ESCAPE '\\'", escaped + "%")
+
+
+async def _venue_row(venue_id: UUID) -> dict[str, Any]:
+    row: dict[str, Any] | None = (
+        await Venue.select(*_READ_COLUMNS).where(Venue.id == venue_id).first()
+    )
+    if row is None:
+        raise NotFound("No venue with this id.")
+    return row
+
+
+async def create_venue(new: VenueCreate, *, by: Actor, now: datetime) -> VenueRead:
+    """Add a venue; its postcode district is derived from the (normalised) postcode."""
+    require_admin(by)
+    async with write_transaction():
+        venue = Venue(
+            **new.model_dump(mode="json"),
+            postcode_district=postcode_district(new.postcode),
+            created_at=now,
+            updated_at=now,
+        )
+        await venue.save()
+        await audit.record(by, "venue.create", ENTITY, venue.id, now=now)
+    return VenueRead.model_validate(await _venue_row(venue.id))
+
+
+async def get_venue(venue_id: UUID, *, by: Actor) -> VenueRead:
+    """One venue, archived or not."""
+    require_reader(by)
+    return VenueRead.model_validate(await _venue_row(venue_id))
+
+
+def _district(raw: str) -> str:
+    try:
+        return normalise_district(raw)
+    except InvalidPostcode as error:
+        raise InvalidInput(
+            [{"field": "postcode_district", "reason": "is not a UK postcode district"}]
+        ) from error
+
+
+async def list_venues(
+    *,
+    by: Actor,
+    town: str | None = None,
+    postcode_district: str | None = None,
+    kind: VenueKind | None = None,
+    q: str | None = None,
+    include_archived: bool = False,
+    facilities: dict[str, bool] | None = None,
+    cursor: str | None = None,
+    limit: int = DEFAULT_PAGE_SIZE,
+) -> Page[VenueRead]:
+    """Venues by name then id, a page at a time (keyset), filtered.
+
+    ``facilities`` maps step_free_access, accessible_toilet, hearing_loop or parking to the
+    value asked for; ``q`` is a case-insensitive name prefix.
+    """
+    require_reader(by)
+    conditions: list[Any] = []
+    if not include_archived:
+        conditions.append(Venue.is_archived.eq(False))
+    if town is not None:
+        conditions.append(Venue.town == plain_query("town", town))
+    if postcode_district is not None:
+        conditions.append(Venue.postcode_district == _district(postcode_district))
+    if kind is not None:
+        conditions.append(Venue.kind == kind.value)
+    if q:
+        conditions.append(name_prefix('"venue"."name"', plain_query("q", q)))
+    for facility, wanted in (facilities or {}).items():
+        if facility not in _FACILITIES:
+            raise InvalidInput([{"field": facility, "reason": "is not a filter"}])
+        column: Any = getattr(Venue, facility)
+        conditions.append(column == wanted)
+    if cursor is not None:
+        conditions.append(after_name_and_id(Venue, cursor))
+    query = Venue.select(*_READ_COLUMNS).order_by(Venue.name, Venue.id).limit(limit + 1)
+    if conditions:
+        query = query.where(*conditions)
+    rows = await query
+    items = [VenueRead.model_validate(row) for row in rows[:limit]]
+    last = items[-1] if items else None
+    next_cursor = encode_cursor(last.name, str(last.id)) if last and len(rows) > limit else None
+    return Page[VenueRead](items=items, next_cursor=next_cursor)
+
+
+async def update_venue(
+    venue_id: UUID,
+    changes: VenueUpdate,
+    *,
+    expected_version: int | None,
+    by: Actor,
+    now: datetime,
+) -> VenueRead:
+    """Edit a venue if ``expected_version`` is still current (else 412; 428 without one)."""
+    require_admin(by)
+    values: dict[Any, Any] = {
+        getattr(Venue, name): value
+        for name, value in changes.model_dump(mode="json", exclude_none=True).items()
+    }
+    if changes.postcode is not None:
+        values[Venue.postcode_district] = postcode_district(changes.postcode)
+    async with write_transaction():
+        await require_current_version(Venue, venue_id, expected_version)
+        if values:
+            values[Venue.updated_at] = now
+            values[Venue.version] = Venue.version + 1
+            await Venue.update(values).where(Venue.id == venue_id)
+            await audit.record(by, "venue.update", ENTITY, venue_id, now=now)
+    return VenueRead.model_validate(await _venue_row(venue_id))
+
+
+async def set_archived(
+    venue_id: UUID, *, archived: bool, expected_version: int | None, by: Actor, now: datetime
+) -> VenueRead:
+    """Archive (hidden from lists, no new rooms or bookings; history kept) or unarchive."""
+    require_admin(by)
+    async with write_transaction():
+        await require_current_version(Venue, venue_id, expected_version)
+        await Venue.update(
+            {Venue.is_archived: archived, Venue.updated_at: now, Venue.version: Venue.version + 1}
+        ).where(Venue.id == venue_id)
+        action = "venue.archive" if archived else "venue.unarchive"
+        await audit.record(by, action, ENTITY, venue_id, now=now)
+    return VenueRead.model_validate(await _venue_row(venue_id))
+
+
+async def require_venue(venue_id: UUID, *, active: bool = False) -> bool:
+    """Inside a transaction: 404 if there is no such venue; whether it is archived.
+
+    With ``active``, an archived venue is refused (409) instead.
+    """
+    row = await Venue.select(Venue.is_archived).where(Venue.id == venue_id).first()
+    if row is None:
+        raise NotFound("No venue with this id.")
+    archived = bool(row["is_archived"])
+    if active and archived:
+        raise Archived("The venue is archived: unarchive it first.", field="venue_id")
+    return archived
