@@ -1,0 +1,272 @@
+"""Booking rooms: create, move or edit, cancel. Every check and the write share one transaction.
+
+The overlap rule holds two ways. The service looks for a clash inside its write
+transaction, after locking the room row (PostgreSQL; on SQLite the transaction is
+BEGIN IMMEDIATE, which already serialises writers), so concurrent bookings of one room
+queue and the later ones see the earlier. On PostgreSQL the exclusion constraint
+``room_booking_no_overlap`` also refuses an overlapping row written by anything else;
+its error becomes the same RoomUnavailable problem.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from asyncpg.exceptions import ExclusionViolationError  # type: ignore[import-untyped]
+
+from api.core.actor import Actor, Role
+from api.core.database import is_postgres, write_transaction
+from api.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from api.identity import audit
+from api.identity.versioning import require_current_version
+from scheduling.booking_checks import ensure_venue_allows
+from scheduling.booking_queries import (
+    BOOKING_COLUMNS,
+    CANCELLED,
+    booking_read,
+    find_clash,
+    get_booking,
+    service_zone,
+)
+from scheduling.errors import Archived, InvalidLocalTime, RoomUnavailable
+from scheduling.rules import booking as rules
+from scheduling.rules.wallclock import AmbiguousLocalTime, NonexistentLocalTime, to_instant
+from scheduling.schemas.bookings import BookingCreate, BookingRead, BookingUpdate
+from scheduling.tables import Room, RoomBooking
+
+_ENTITY = "room_booking"
+
+
+class BookingCancelled(Conflict):
+    """The booking is cancelled: it stays as history and cannot be edited or cancelled again."""
+
+    code = "booking-cancelled"
+    title = "The booking is cancelled"
+
+
+def _require_admin(by: Actor) -> None:
+    if by.user_id is not None and not by.has_any(Role.ADMIN):
+        raise Forbidden("Only admins book rooms.")
+
+
+def to_utc(field: str, value: datetime, zone: ZoneInfo) -> datetime:
+    """An instant from what a person sent: with an offset as given, naive as wall clock."""
+    problem = rules.year_problem(field, value) or rules.minute_problem(field, value)
+    if problem is not None:
+        raise InvalidInput([{"field": problem.field, "reason": problem.reason}])
+    try:
+        return to_instant(value, zone)
+    except (NonexistentLocalTime, AmbiguousLocalTime) as error:
+        raise InvalidLocalTime([{"field": field, "reason": str(error)}]) from error
+
+
+def check_slot(starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> None:
+    """400 naming the field when the slot is malformed."""
+    problems = rules.slot_problems(starts_at, ends_at, zone)
+    if problems:
+        raise InvalidInput([{"field": p.field, "reason": p.reason} for p in problems])
+
+
+def _check_subject(kind: str | None, subject_id: str | None) -> None:
+    if (kind is None) != (subject_id is None):
+        missing = "subject_id" if subject_id is None else "subject_kind"
+        raise InvalidInput([{"field": missing, "reason": "give subject_kind and subject_id both"}])
+
+
+async def _room_for_booking(room_id: UUID) -> dict[str, Any]:
+    """The room and its venue's facts, the room locked until commit; 404 or 409 Archived."""
+    query = Room.select(
+        Room.id,
+        Room.name,
+        Room.is_archived,
+        Room.venue.as_alias("venue_id"),
+        Room.venue.name.as_alias("venue_name"),
+        Room.venue.is_archived.as_alias("venue_is_archived"),
+        Room.venue.opens_on_bank_holidays.as_alias("opens_on_bank_holidays"),
+    ).where(Room.id == room_id)
+    if is_postgres():
+        # Bookings of one room queue here; NO KEY UPDATE lets other rows reference the room.
+        query = query.lock_rows("NO KEY UPDATE", of=(Room,))
+    room: dict[str, Any] | None = await query.first()
+    if room is None:
+        raise NotFound("No room with this id.", field="room_id")
+    if room["venue_is_archived"]:
+        raise Archived(f"{room['venue_name']} is archived and takes no new bookings.")
+    if room["is_archived"]:
+        raise Archived(f"{room['name']} is archived and takes no new bookings.")
+    return room
+
+
+async def _ensure_bookable(
+    room_id: UUID,
+    starts_at: datetime,
+    ends_at: datetime,
+    zone: ZoneInfo,
+    *,
+    other_than: UUID | None = None,
+) -> None:
+    """Every rule but the slot's shape: room and venue live, venue open, room free."""
+    room = await _room_for_booking(room_id)
+    await ensure_venue_allows(room, rules.local_slot(starts_at, ends_at, zone))
+    clash = await find_clash(room_id, starts_at, ends_at, other_than=other_than)
+    if clash is not None:
+        raise room_unavailable(clash, zone)
+
+
+def room_unavailable(clash: dict[str, Any] | None, zone: ZoneInfo) -> RoomUnavailable:
+    """The 409 naming the clashing booking (if it is still there to name)."""
+    if clash is None:
+        return RoomUnavailable("Another booking of the room overlaps this time: reload and retry.")
+    slot = rules.local_slot(clash["starts_at"], clash["ends_at"], zone)
+    return RoomUnavailable(
+        f"The room is already booked {slot.describe()} on {slot.day.isoformat()} "
+        f"(booking {clash['id']}).",
+        clashing_booking_id=str(clash["id"]),
+        clashing_starts_at=_utc_text(clash["starts_at"]),
+        clashing_ends_at=_utc_text(clash["ends_at"]),
+    )
+
+
+def _utc_text(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+async def _refused_by_constraint(
+    room_id: UUID, starts_at: datetime, ends_at: datetime, zone: ZoneInfo, other_than: UUID | None
+) -> RoomUnavailable:
+    # The transaction has rolled back; the clashing row committed before the refusal.
+    return room_unavailable(
+        await find_clash(room_id, starts_at, ends_at, other_than=other_than), zone
+    )
+
+
+async def book_room(new: BookingCreate, *, by: Actor, now: datetime) -> BookingRead:
+    """Book a room, or say which rule refuses it (404, 409 with the rule, 400 for the input)."""
+    _require_admin(by)
+    zone = service_zone()
+    starts_at = to_utc("starts_at", new.starts_at, zone)
+    ends_at = to_utc("ends_at", new.ends_at, zone)
+    check_slot(starts_at, ends_at, zone)
+    _check_subject(new.subject_kind, new.subject_id)
+    row = RoomBooking(
+        room=new.room_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        purpose=new.purpose,
+        status=new.status,
+        booked_by=by.user_id,
+        subject_kind=new.subject_kind,
+        subject_id=new.subject_id,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        async with write_transaction():
+            await _ensure_bookable(new.room_id, starts_at, ends_at, zone)
+            await row.save()
+            await audit.record(by, f"{_ENTITY}.create", _ENTITY, row.id, now=now)
+    except ExclusionViolationError:
+        raise await _refused_by_constraint(new.room_id, starts_at, ends_at, zone, None) from None
+    return booking_read({**row.to_dict(), "room_id": new.room_id, "booked_by_id": by.user_id}, zone)
+
+
+async def _current(booking_id: UUID, expected_version: int | None) -> dict[str, Any]:
+    await require_current_version(RoomBooking, booking_id, expected_version)
+    row: dict[str, Any] | None = (
+        await RoomBooking.select(*BOOKING_COLUMNS).where(RoomBooking.id == booking_id).first()
+    )
+    if row is None:  # pragma: no cover - the version check has just found and locked it
+        raise NotFound("No booking with this id.")
+    if row["status"] == CANCELLED:
+        raise BookingCancelled("This booking is cancelled; book the room again instead.")
+    return row
+
+
+def _edits(changes: BookingUpdate, current: dict[str, Any]) -> dict[Any, Any]:
+    """The columns the PATCH changes (a field sent with its current value changes nothing)."""
+    wanted: dict[Any, Any] = {}
+    if changes.purpose is not None:
+        wanted[RoomBooking.purpose] = changes.purpose
+    if changes.status is not None:
+        wanted[RoomBooking.status] = changes.status
+    for field in ("subject_kind", "subject_id"):
+        if field in changes.model_fields_set:  # null here unlinks
+            wanted[getattr(RoomBooking, field)] = getattr(changes, field)
+    return {
+        column: value for column, value in wanted.items() if current[column._meta.name] != value
+    }
+
+
+async def _move(
+    booking_id: UUID, room_id: UUID, starts_at: datetime, ends_at: datetime, zone: ZoneInfo
+) -> None:
+    check_slot(starts_at, ends_at, zone)
+    await _ensure_bookable(room_id, starts_at, ends_at, zone, other_than=booking_id)
+
+
+async def update_booking(
+    booking_id: UUID,
+    changes: BookingUpdate,
+    *,
+    expected_version: int | None,
+    by: Actor,
+    now: datetime,
+) -> BookingRead:
+    """Edit a booking if ``expected_version`` is current; a move re-checks every rule."""
+    _require_admin(by)
+    zone = service_zone()
+    new_start = None if changes.starts_at is None else to_utc("starts_at", changes.starts_at, zone)
+    new_end = None if changes.ends_at is None else to_utc("ends_at", changes.ends_at, zone)
+    moved_to: tuple[UUID, datetime, datetime] | None = None
+    try:
+        async with write_transaction():
+            current = await _current(booking_id, expected_version)
+            values = _edits(changes, current)
+            _check_subject(
+                values.get(RoomBooking.subject_kind, current["subject_kind"]),
+                values.get(RoomBooking.subject_id, current["subject_id"]),
+            )
+            target = (
+                changes.room_id or current["room_id"],
+                new_start or current["starts_at"],
+                new_end or current["ends_at"],
+            )
+            if target != (current["room_id"], current["starts_at"], current["ends_at"]):
+                moved_to = target
+                await _move(booking_id, *target, zone)
+                values |= {
+                    RoomBooking.room: target[0],
+                    RoomBooking.starts_at: target[1],
+                    RoomBooking.ends_at: target[2],
+                }
+            if values:
+                values |= {
+                    RoomBooking.version: RoomBooking.version + 1,
+                    RoomBooking.updated_at: now,
+                }
+                await RoomBooking.update(values).where(RoomBooking.id == booking_id)
+                await audit.record(by, f"{_ENTITY}.update", _ENTITY, booking_id, now=now)
+    except ExclusionViolationError:
+        if moved_to is None:  # pragma: no cover - only a move can overlap
+            raise
+        raise await _refused_by_constraint(*moved_to, zone, booking_id) from None
+    return await get_booking(booking_id)
+
+
+async def cancel_booking(
+    booking_id: UUID, *, expected_version: int | None, by: Actor, now: datetime
+) -> BookingRead:
+    """Cancel: the row stays (status cancelled) and the slot is free. Twice is a 409."""
+    _require_admin(by)
+    async with write_transaction():
+        await _current(booking_id, expected_version)
+        await RoomBooking.update(
+            {
+                RoomBooking.status: CANCELLED,
+                RoomBooking.version: RoomBooking.version + 1,
+                RoomBooking.updated_at: now,
+            }
+        ).where(RoomBooking.id == booking_id)
+        await audit.record(by, f"{_ENTITY}.cancel", _ENTITY, booking_id, now=now)
+    return await get_booking(booking_id)
