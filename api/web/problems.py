@@ -6,10 +6,11 @@ with a correlation id (the request id), logged with its stack and nothing from t
 """
 
 import logging
+import re
 from typing import Any
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException
 from litestar.plugins.problem_details import (
     ProblemDetailsConfig,
     ProblemDetailsException,
@@ -66,6 +67,9 @@ def _from_domain(error: DomainError) -> ProblemDetailsException:
     )
 
 
+_MISSING_PARAMETER = re.compile(r"^Missing required (\w+) parameter '([^']+)'")
+
+
 def _validation_errors(extra: Any) -> list[dict[str, str]]:
     errors: list[dict[str, str]] = []
     for item in extra if isinstance(extra, list) else []:
@@ -75,10 +79,22 @@ def _validation_errors(extra: Any) -> list[dict[str, str]]:
     return errors
 
 
+def _field_from_message(message: str) -> dict[str, str]:
+    # Litestar's own messages name the path and query string: echo neither (they may
+    # hold search terms), only the parameter they are about.
+    missing = _MISSING_PARAMETER.match(message)
+    if missing:
+        return {"field": missing.group(2), "reason": f"is a required {missing.group(1)} parameter"}
+    if message.startswith("Validation failed for"):
+        return {"field": "request", "reason": "is not valid"}
+    # The body decoder's own words ("JSON is malformed: ... (byte 10)") quote no data.
+    return {"field": "body", "reason": f"could not be read: {message}"}
+
+
 def _from_http(error: HTTPException) -> ProblemDetailsException:
     status = error.status_code
-    if isinstance(error, ValidationException) or (status == 400 and error.extra):
-        errors = _validation_errors(error.extra) or [{"field": "body", "reason": error.detail}]
+    if status == 400:
+        errors = _validation_errors(error.extra) or [_field_from_message(error.detail)]
         return ProblemDetailsException(
             status_code=400,
             type_=problem_type("validation-error"),
