@@ -5,19 +5,38 @@ import binascii
 import json
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.core.errors import InvalidInput
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 MAX_CURSOR_LENGTH = 512  # our cursors hold a sort key or two; anything longer is forged
+NUL = "\x00"  # PostgreSQL text cannot hold it (a 500 there); SQLite would keep it silently
+
+
+def has_nul(value: Any) -> bool:
+    """Whether a string, or any string inside a list or dict, contains U+0000."""
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, list | tuple):
+        return any(has_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(has_nul(key) or has_nul(item) for key, item in value.items())
+    return False
 
 
 class RequestModel(BaseModel):
-    """A request body: unknown fields are refused, strings trimmed."""
+    """A request body: unknown fields and NUL characters are refused, strings trimmed."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_nul(cls, value: Any) -> Any:
+        if has_nul(value):
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class ResponseModel(BaseModel):
@@ -58,6 +77,7 @@ def decode_cursor(cursor: str, *types: type) -> list[Any]:
         not isinstance(key, list)
         or len(key) != len(types)
         or not all(type(value) is kind for value, kind in zip(key, types, strict=True))
+        or has_nul(key)
     ):
         raise InvalidInput([{"field": "cursor", "reason": "is not a cursor this API gave"}])
     return key

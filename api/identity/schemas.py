@@ -9,18 +9,28 @@ from pydantic import AfterValidator, Field, StringConstraints
 from api.core.actor import Role
 from api.core.schemas import RequestModel, ResponseModel
 
+EMAIL_MAX_LENGTH = 254  # the email columns' length
+
+
+def _fits_once_lower_cased(value: str) -> str:
+    # Lower-casing can lengthen a string ("İ" becomes two characters): check the stored form.
+    if len(value.lower()) > EMAIL_MAX_LENGTH:
+        raise ValueError(f"must be at most {EMAIL_MAX_LENGTH} characters once lower-cased")
+    return value
+
 
 def _normalise_email(value: str) -> str:
     local, at, domain = value.partition("@")
     if not at or not local or "." not in domain or " " in value:
         raise ValueError("is not an email address")
-    return value.lower()
+    return _fits_once_lower_cased(value).lower()
 
 
 Email = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=3, max_length=254),
+    StringConstraints(strip_whitespace=True, min_length=3, max_length=EMAIL_MAX_LENGTH),
     AfterValidator(_normalise_email),
+    Field(json_schema_extra={"format": "email"}),
 ]
 FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
@@ -30,7 +40,11 @@ Roles = Annotated[list[Role], Field(min_length=1, max_length=3)]
 class LoginRequest(RequestModel):
     """Email and password."""
 
-    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
+    email: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=EMAIL_MAX_LENGTH),
+        AfterValidator(_fits_once_lower_cased),
+    ]
     password: Password
 
 

@@ -2,7 +2,8 @@
 
 Litestar documents success responses only and leaves request models open. After the
 routes are known, this adds to every operation the problem+json responses it can give
-(one shared ``Problem`` schema) and marks request models ``additionalProperties: false``.
+(one shared ``Problem`` schema), marks request models ``additionalProperties: false`` and
+says that public operations need no token (the bearer scheme is the document's default).
 """
 
 from typing import Any
@@ -100,6 +101,8 @@ def finish_openapi(app: Litestar) -> dict[str, Any]:
             handler = handlers.get((path, method))
             if handler is None or not isinstance(operation, dict):
                 continue
+            if handler.opt.get(PUBLIC_OPT):
+                operation["security"] = []  # no token needed, whatever the document's default
             responses = operation.setdefault("responses", {})
             for status in sorted(_statuses(operation, method, handler)):
                 responses[str(status)] = {

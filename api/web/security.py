@@ -87,12 +87,22 @@ def issue_token(
     )
 
 
+def _signed_in_actor(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:
+    """The actor the auth middleware set, or None where it did not run.
+
+    The middleware skips OPTIONS (Litestar's automatic handlers), where reading
+    ``connection.user`` raises a 500; a guarded route answers those 401 instead.
+    """
+    actor = connection.scope.get("user")
+    return actor if isinstance(actor, Actor) else None
+
+
 def requires(*roles: Role) -> Guard:
     """A guard admitting staff holding any of ``roles``; the roles are kept for the route audit."""
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        actor = connection.user
-        if not isinstance(actor, Actor):
+        actor = _signed_in_actor(connection)
+        if actor is None:
             raise NotAuthorizedException()
         if not actor.has_any(*roles):
             raise PermissionDeniedException("Your role does not allow this.")
@@ -105,8 +115,8 @@ def signed_in(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRoute
     """Every staff route: a signed-in user whose password is not pending a change."""
     if handler.opt.get(PUBLIC_OPT):
         return
-    actor = connection.user
-    if not isinstance(actor, Actor):
+    actor = _signed_in_actor(connection)
+    if actor is None:
         raise NotAuthorizedException()
     if actor.must_change_password and not handler.opt.get(PASSWORD_CHANGE_OPT):
         raise PasswordChangeRequired(

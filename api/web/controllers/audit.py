@@ -13,6 +13,8 @@ from api.identity import audit
 from api.identity.schemas import AuditEntryRead
 from api.web.security import requires
 
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold U+0000: refuse it as a 400, not a 500
+
 
 class AuditController(Controller):
     """/api/v1/audit."""
@@ -25,8 +27,8 @@ class AuditController(Controller):
     async def list_audit(
         self,
         actor: NamedDependency[Actor],
-        entity: FromQuery[str | None] = None,
-        entity_id: FromQuery[str | None] = None,
+        entity: Annotated[str | None, QueryParameter(max_length=60, pattern=NO_NUL)] = None,
+        entity_id: Annotated[str | None, QueryParameter(max_length=64, pattern=NO_NUL)] = None,
         actor_id: FromQuery[UUID | None] = None,
         cursor: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,

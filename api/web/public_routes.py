@@ -1,0 +1,26 @@
+"""The routes that need no role: the one place that says which, read by the route audit.
+
+Every other route must carry a ``requires(...)`` guard. tests/api/test_routes_guarded.py
+walks the app's route table and fails when a route is public, or open to any signed-in
+staff member, without being listed here, so widening access is always a visible edit.
+Paths are Litestar's ``path_format`` (``/api/v1/staff/{user_id}``); methods are upper case.
+"""
+
+PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
+    {
+        # Liveness and readiness answer {"status": ...} and nothing else.
+        ("GET", "/health/live"),
+        ("GET", "/health/ready"),
+        # Signing in is how a token is got; it is throttled per account and per address.
+        ("POST", "/api/v1/auth/login"),
+    }
+)
+
+ANY_STAFF_ROUTES: frozenset[tuple[str, str]] = frozenset(
+    {
+        # Each acts only on the caller's own account or session.
+        ("GET", "/api/v1/auth/me"),
+        ("POST", "/api/v1/auth/logout"),
+        ("POST", "/api/v1/auth/password"),
+    }
+)
