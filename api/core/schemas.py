@@ -62,6 +62,17 @@ def encode_cursor(*key: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(list(key), default=str).encode()).decode()
 
 
+def _encodable(values: list[Any]) -> bool:
+    # JSON can carry lone surrogates ("\\ud800") that no database driver will encode.
+    try:
+        for value in values:
+            if isinstance(value, str):
+                value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def decode_cursor(cursor: str, *types: type) -> list[Any]:
     """Read a cursor back, one value per type; a forged or damaged one is a 400."""
     if len(cursor) > MAX_CURSOR_LENGTH:
@@ -78,6 +89,7 @@ def decode_cursor(cursor: str, *types: type) -> list[Any]:
         or len(key) != len(types)
         or not all(type(value) is kind for value, kind in zip(key, types, strict=True))
         or has_nul(key)
+        or not _encodable(key)
     ):
         raise InvalidInput([{"field": "cursor", "reason": "is not a cursor this API gave"}])
     return key

@@ -103,6 +103,9 @@ def _from_http(error: HTTPException) -> ProblemDetailsException:
             extra={"errors": errors},
             headers=error.headers,
         )
+    if status == 500:
+        # Litestar's own InternalServerException: as unexpected as any other crash.
+        return _from_unexpected(error)
     code = _CODE_BY_STATUS.get(status, "http-error")
     title = _TITLE_BY_STATUS.get(status, error.detail)
     return ProblemDetailsException(
