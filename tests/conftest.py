@@ -15,7 +15,7 @@ os.environ.setdefault("STEPWISE_ARGON2_MEMORY_KIB", "8")
 os.environ.setdefault("STEPWISE_ARGON2_PARALLELISM", "1")
 os.environ.setdefault("STEPWISE_ACCESS_LOG", "false")
 
-from collections.abc import AsyncIterator, Iterator  # noqa: E402
+from collections.abc import AsyncIterator  # noqa: E402
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402
@@ -71,16 +71,15 @@ async def migrated() -> AsyncIterator[None]:
 
 
 @pytest.fixture
-async def database(migrated: None) -> AsyncIterator[None]:
+async def database(migrated: None) -> None:
     """Every table empty at the start of the test."""
     await truncate_all()
-    yield
 
 
 @pytest.fixture(scope="session")
-def app() -> Iterator[Litestar]:
+def app() -> Litestar:
     """The app, built once per pass."""
-    yield create_app()
+    return create_app()
 
 
 @pytest.fixture
