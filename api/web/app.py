@@ -13,6 +13,7 @@ from api.core.logging import configure_logging
 from api.core.settings import Settings, get_settings
 from api.web.controllers.audit import AuditController
 from api.web.controllers.auth import AuthController
+from api.web.controllers.availability import AvailabilityController
 from api.web.controllers.bookings import BookingCalendarController, BookingController
 from api.web.controllers.health import HealthController
 from api.web.controllers.rooms import RoomController, VenueRoomController
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RoomController,
             BookingController,
             BookingCalendarController,
+            AvailabilityController,
         ],
         guards=[signed_in],
         dependencies={"actor": Provide(provide_actor)},
