@@ -1,0 +1,175 @@
+"""The fallback load generator (asyncio + httpx), for machines without ``wrk``.
+
+It takes the same inputs as the wrk script (``bench/wrk/bench.lua``) and prints the same
+``BENCH_RESULT {json}`` line, so ``bench/run.py`` reads either the same way.
+
+Its figures are a ceiling on what it can measure, not the server's capacity: httpx costs
+far more CPU per request than wrk, and on a two-core machine the generator competes with
+the server for the cores. Every run is bounded by time (``--duration``) and by count
+(``--max-requests``), whichever comes first.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import json
+import math
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+try:
+    from uvloop import run as run_loop
+except ImportError:  # pragma: no cover - uvloop is a dependency off Windows
+    from asyncio import run as run_loop
+
+
+@dataclass
+class Tally:
+    """What the workers counted."""
+
+    started: int = 0
+    latencies_us: list[float] = field(default_factory=list)
+    bytes: int = 0
+    errors_connect: int = 0
+    errors_read: int = 0
+    errors_status: int = 0
+    errors_timeout: int = 0
+
+
+def percentile(sorted_values: list[float], wanted: float) -> float:
+    """The nearest-rank percentile of already sorted values (0 when there are none)."""
+    if not sorted_values:
+        return 0.0
+    rank = max(1, math.ceil(wanted / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+async def _worker(
+    client: httpx.AsyncClient,
+    request: httpx.Request,
+    *,
+    deadline: float,
+    max_requests: int,
+    tally: Tally,
+) -> None:
+    while time.perf_counter() < deadline and tally.started < max_requests:
+        tally.started += 1
+        began = time.perf_counter()
+        try:
+            response = await client.send(request)
+        except httpx.TimeoutException:
+            tally.errors_timeout += 1
+            continue
+        except httpx.ConnectError:
+            tally.errors_connect += 1
+            continue
+        except httpx.HTTPError:
+            tally.errors_read += 1
+            continue
+        tally.latencies_us.append((time.perf_counter() - began) * 1e6)
+        tally.bytes += len(response.content)
+        if response.status_code >= 400:
+            tally.errors_status += 1
+
+
+async def drive(
+    url: str,
+    *,
+    method: str,
+    body: str | None,
+    headers: dict[str, str],
+    duration: float,
+    connections: int,
+    max_requests: int,
+    request_timeout_s: float,
+) -> dict[str, float]:
+    """Send requests from ``connections`` concurrent clients until time or count runs out.
+
+    Args:
+        url: the one URL to request (the harness only ever passes 127.0.0.1).
+        method: the HTTP method.
+        body: a JSON body, or None.
+        headers: extra request headers.
+        duration: seconds to run for.
+        connections: concurrent connections (one worker each).
+        max_requests: stop starting requests after this many.
+        request_timeout_s: seconds before one request counts as a timeout.
+
+    Returns:
+        The fields of the BENCH_RESULT line.
+    """
+    tally = Tally()
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    all_headers = {"Accept": "application/json", **headers}
+    if body:
+        all_headers["Content-Type"] = "application/json"
+    async with httpx.AsyncClient(
+        limits=limits, timeout=request_timeout_s, trust_env=False
+    ) as client:
+        request = client.build_request(
+            method, url, content=body.encode() if body else None, headers=all_headers
+        )
+        began = time.perf_counter()
+        deadline = began + duration
+        workers = [
+            _worker(client, request, deadline=deadline, max_requests=max_requests, tally=tally)
+            for _ in range(connections)
+        ]
+        # Like wrk: what has not answered when the time is up is dropped, not waited for.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(duration):
+                await asyncio.gather(*workers)
+        elapsed = time.perf_counter() - began
+    latencies = sorted(tally.latencies_us)
+    return {
+        "requests": len(latencies),
+        "duration_us": round(elapsed * 1e6),
+        "bytes": tally.bytes,
+        "p50_us": round(percentile(latencies, 50)),
+        "p90_us": round(percentile(latencies, 90)),
+        "p99_us": round(percentile(latencies, 99)),
+        "max_us": round(latencies[-1]) if latencies else 0,
+        "mean_us": round(sum(latencies) / len(latencies), 1) if latencies else 0.0,
+        "errors_connect": tally.errors_connect,
+        "errors_read": tally.errors_read,
+        "errors_write": 0,
+        "errors_status": tally.errors_status,
+        "errors_timeout": tally.errors_timeout,
+    }
+
+
+def main() -> int:
+    """Parse the arguments, drive the load, print ``BENCH_RESULT {json}``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("url")
+    parser.add_argument("--method", default="GET")
+    parser.add_argument("--body", default=None, help="a JSON request body")
+    parser.add_argument("--header", action="append", default=[], help="'Name: value'")
+    parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--max-requests", type=int, default=1_000_000)
+    parser.add_argument("--timeout", type=float, default=30.0)
+    args = parser.parse_args()
+    headers = dict(
+        (name.strip(), value.strip())
+        for name, _, value in (header.partition(":") for header in args.header)
+    )
+    job = drive(
+        args.url,
+        method=args.method,
+        body=args.body,
+        headers=headers,
+        duration=args.duration,
+        connections=args.connections,
+        max_requests=args.max_requests,
+        request_timeout_s=args.timeout,
+    )
+    result = run_loop(job)
+    print("BENCH_RESULT " + json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
