@@ -9,7 +9,9 @@ pass runs on::
         await client.get(...)
     assert queries.count == 5
 
-Transactions' BEGIN/COMMIT are not Piccolo queries and are not counted.
+Prepared hot-path selects (api.core.prepared) skip Piccolo's query building and run
+through ``api.core.prepared.run_sql``, which is wrapped too. Transactions' BEGIN/COMMIT
+are not queries here and are not counted.
 """
 
 from collections.abc import Iterator
@@ -20,6 +22,7 @@ from typing import Any
 import pytest
 from piccolo.querystring import QueryString
 
+from api.core import prepared
 from api.core.database import engine
 
 
@@ -48,8 +51,15 @@ def count_queries(monkeypatch: pytest.MonkeyPatch) -> Iterator[QueryLog]:
             log.statements.append(str(querystring))
         return await original(self, querystring, in_pool=in_pool)
 
+    original_prepared = prepared.run_sql
+
+    async def counted_prepared(db_: Any, sql: str, args: Any) -> Any:
+        log.statements.append(sql)
+        return await original_prepared(db_, sql, args)
+
     with monkeypatch.context() as patch:
         patch.setattr(kind, "run_querystring", counted)
+        patch.setattr(prepared, "run_sql", counted_prepared)
         yield log
 
 

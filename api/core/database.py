@@ -60,10 +60,21 @@ async def open_pool(settings: DatabaseSettings) -> None:
     db = engine()
     if isinstance(db, PostgresEngine):
         await db.start_connection_pool(
-            min_size=settings.postgres_pool_min, max_size=settings.postgres_pool_max
+            min_size=settings.postgres_pool_min,
+            max_size=settings.postgres_pool_max,
+            reset=_keep_session_state,
         )
     elif isinstance(db, PooledSQLiteEngine):
         await db.start_connection_pool()
+
+
+async def _keep_session_state(connection: Any) -> None:
+    """Skip asyncpg's per-release reset query (a round trip per query).
+
+    asyncpg still rolls back an open transaction on release. The service never changes
+    session state on pooled connections: no SET, LISTEN or session advisory locks (the
+    scheduler's lock takes a connection of its own).
+    """
 
 
 async def close_pool() -> None:

@@ -8,6 +8,7 @@ from uuid import UUID
 from api.core.actor import Actor, Role
 from api.core.database import write_transaction
 from api.core.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from api.core.prepared import PreparedSelect
 from api.core.schemas import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
 from api.core.settings import get_settings
 from api.identity import audit
@@ -30,6 +31,10 @@ _READ_COLUMNS = (
     StaffUser.updated_at,
 )
 _ENTITY = "staff_user"
+_ONE_USER = PreparedSelect(
+    lambda user_id: StaffUser.select(*_READ_COLUMNS).where(StaffUser.id == user_id).first(),
+    arity=1,
+)
 
 
 def _require_admin(by: Actor) -> None:
@@ -92,7 +97,7 @@ async def get_staff_user(user_id: UUID, *, by: Actor) -> StaffUserRead:
     """One account; admins see anyone, others only themselves."""
     if by.user_id != user_id and by.user_id is not None:
         _require_admin(by)
-    row = await StaffUser.select(*_READ_COLUMNS).where(StaffUser.id == user_id).first()
+    row = await _ONE_USER.first(user_id)
     if row is None:
         raise NotFound("No staff account with this id.")
     return StaffUserRead.model_validate(row)

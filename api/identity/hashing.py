@@ -1,7 +1,10 @@
 """Argon2id password hashing with the cost from settings, run off the event loop."""
 
 import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -10,7 +13,17 @@ from api.core.settings import SecuritySettings, get_settings
 
 # Verified against when the account does not exist, so a wrong email costs as long as a
 # wrong password and response times do not reveal which accounts exist.
+T = TypeVar("T")
 _DUMMY_PASSWORD = "not-a-real-password-but-costs-the-same"  # noqa: S105 - never an account's
+
+
+# Hashing gets threads of its own: in the loop's default pool a burst of logins would
+# queue every other request's thread work behind 0.1 s hashes.
+_HASHING_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="argon2")
+
+
+async def _in_hashing_thread(work: Callable[[], T]) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_HASHING_THREADS, work)
 
 
 @cache
@@ -31,7 +44,8 @@ def _dummy_hash() -> str:
 
 async def hash_password(password: str) -> str:
     """Hash a new password (about 0.1 s at production cost, so in a worker thread)."""
-    return await asyncio.to_thread(hasher().hash, password)
+    chosen = hasher()
+    return await _in_hashing_thread(lambda: chosen.hash(password))
 
 
 async def verify_password(password_hash: str | None, password: str) -> bool:
@@ -45,4 +59,4 @@ async def verify_password(password_hash: str | None, password: str) -> bool:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
-    return await asyncio.to_thread(_verify)
+    return await _in_hashing_thread(_verify)

@@ -7,6 +7,7 @@ from uuid import UUID
 from api.core.actor import Actor, Role
 from api.core.database import write_transaction
 from api.core.errors import NotAuthenticated, TooManyAttempts
+from api.core.prepared import PreparedSelect
 from api.core.settings import get_settings
 from api.identity import audit
 from api.identity.hashing import hash_password, hasher, verify_password
@@ -14,6 +15,23 @@ from api.identity.tables import LoginAttempt, StaffSession, StaffUser
 
 _WRONG_CREDENTIALS = "The email or password is not right."
 _ROLE_VALUES = frozenset(role.value for role in Role)
+
+
+# Every authenticated request runs this: built once (see api.core.prepared).
+_SESSION_WITH_USER = PreparedSelect(
+    lambda session_id, user_id: (
+        StaffSession.select(
+            StaffSession.revoked_at,
+            StaffSession.expires_at,
+            StaffSession.user.roles.as_alias("roles"),
+            StaffSession.user.is_active.as_alias("is_active"),
+            StaffSession.user.must_change_password.as_alias("must_change_password"),
+        )
+        .where(StaffSession.id == session_id, StaffSession.user == user_id)
+        .first()
+    ),
+    arity=2,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,17 +147,7 @@ async def actor_for_session(
     session_id: UUID, user_id: UUID, *, request_id: str | None, now: datetime
 ) -> Actor | None:
     """The per-request check, one query: a live session of an active user, or None."""
-    row = (
-        await StaffSession.select(
-            StaffSession.revoked_at,
-            StaffSession.expires_at,
-            StaffSession.user.roles.as_alias("roles"),
-            StaffSession.user.is_active.as_alias("is_active"),
-            StaffSession.user.must_change_password.as_alias("must_change_password"),
-        )
-        .where(StaffSession.id == session_id, StaffSession.user == user_id)
-        .first()
-    )
+    row = await _SESSION_WITH_USER.first(session_id, user_id)
     if row is None or row["revoked_at"] is not None or row["expires_at"] <= now:
         return None
     if not row["is_active"]:

@@ -67,6 +67,7 @@ def _from_domain(error: DomainError) -> ProblemDetailsException:
     )
 
 
+_CLIENT_GONE = "client disconnected prematurely"  # Litestar's words
 _MISSING_PARAMETER = re.compile(r"^Missing required (\w+) parameter '([^']+)'")
 
 
@@ -103,6 +104,10 @@ def _from_http(error: HTTPException) -> ProblemDetailsException:
             extra={"errors": errors},
             headers=error.headers,
         )
+    if status == 500 and error.detail == _CLIENT_GONE:
+        # The client hung up mid-body: nothing failed here, and nobody reads the answer.
+        _log.info("client disconnected before sending its whole request")
+        return ProblemDetailsException(status_code=400, type_=problem_type("client-disconnected"))
     if status == 500:
         # Litestar's own InternalServerException: as unexpected as any other crash.
         return _from_unexpected(error)

@@ -1,6 +1,6 @@
 """Bearer tokens (JWT naming a server-side session), role guards and the acting user."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -23,7 +23,7 @@ REQUIRED_CLAIMS = ("sub", "jti", "exp", "iat", "iss", "aud")
 PUBLIC_OPT = "exclude_from_auth"
 PASSWORD_CHANGE_OPT = "allowed_before_password_change"  # noqa: S105 - an opt key
 STAFF_AUTH_STATE = "staff_auth"  # app.state key of the JWTAuth that signs staff tokens
-Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
 
 
 def _as_uuid(value: object) -> UUID | None:
@@ -100,7 +100,7 @@ def _signed_in_actor(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor | 
 def requires(*roles: Role) -> Guard:
     """A guard admitting staff holding any of ``roles``; the roles are kept for the route audit."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         actor = _signed_in_actor(connection)
         if actor is None:
             raise NotAuthorizedException()
@@ -111,7 +111,9 @@ def requires(*roles: Role) -> Guard:
     return guard
 
 
-def signed_in(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def signed_in(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
     """Every staff route: a signed-in user whose password is not pending a change."""
     if handler.opt.get(PUBLIC_OPT):
         return

@@ -1,8 +1,6 @@
 """A room's bookings and a venue's calendar over local dates: inclusive ranges in the
 service's time zone, order, pages, filters, and a fixed number of queries."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, time
 from typing import Any
 
@@ -10,10 +8,10 @@ import httpx
 import pytest
 
 from api.core.actor import Role
-from api.core.database import engine
 from scheduling.tables import Room
 from tests.booking_requests import BOOKINGS, book, invalid, problem
 from tests.factories import SignedIn, StaffFactory
+from tests.query_count import count_queries
 from tests.scheduling_factories import make_closure, make_room, make_venue
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
@@ -238,26 +236,8 @@ async def test_venue_calendar_answers_rooms_hours_closures_holidays_and_bookings
     }
 
 
-@contextmanager
-def _counting_queries() -> Iterator[list[str]]:
-    """Every query the engine runs meanwhile (patched on its class: PostgresEngine has slots)."""
-    kind = type(engine())
-    run = kind.run_querystring
-    seen: list[str] = []
-
-    async def counted(self: Any, querystring: Any, in_pool: bool = False) -> Any:
-        seen.append(str(querystring))
-        return await run(self, querystring, in_pool=in_pool)
-
-    kind.run_querystring = counted  # type: ignore[method-assign]
-    try:
-        yield seen
-    finally:
-        kind.run_querystring = run  # type: ignore[method-assign]
-
-
 async def test_venue_calendar_costs_the_same_queries_for_one_booking_or_forty(
-    staff: StaffFactory, client: httpx.AsyncClient
+    staff: StaffFactory, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     admin = await staff.signed_in(Role.ADMIN)
     small, large = await make_venue(), await make_venue()
@@ -268,18 +248,18 @@ async def test_venue_calendar_costs_the_same_queries_for_one_booking_or_forty(
             await _made(client, admin, room, f"2026-11-{day:02d}T10:00", f"2026-11-{day:02d}T11:00")
     params = {"from": "2026-11-01", "to": "2026-11-30"}
 
-    with _counting_queries() as for_one:
+    with count_queries(monkeypatch) as for_one:
         one = await client.get(
             f"/api/v1/venues/{small.id}/calendar", params=params, headers=admin.headers
         )
-    with _counting_queries() as for_forty:
+    with count_queries(monkeypatch) as for_forty:
         forty = await client.get(
             f"/api/v1/venues/{large.id}/calendar", params=params, headers=admin.headers
         )
 
     assert (len(one.json()["bookings"]), len(forty.json()["bookings"])) == (1, 40)
-    assert len(for_one) == len(for_forty)
-    assert len(for_forty) == 6  # sign-in check, then venue, rooms, hours, closures, bookings
+    assert for_one.count == for_forty.count
+    assert for_forty.count == 6  # sign-in check, then venue, rooms, hours, closures, bookings
 
 
 async def test_venue_calendar_pages_bookings_and_keeps_the_rest(
