@@ -53,9 +53,9 @@ def count_queries(monkeypatch: pytest.MonkeyPatch) -> Iterator[QueryLog]:
 
     original_prepared = prepared.run_sql
 
-    async def counted_prepared(db_: Any, sql: str, args: Any) -> Any:
+    async def counted_prepared(db_: Any, sql: str, args: Any, **options: Any) -> Any:
         log.statements.append(sql)
-        return await original_prepared(db_, sql, args)
+        return await original_prepared(db_, sql, args, **options)
 
     with monkeypatch.context() as patch:
         patch.setattr(kind, "run_querystring", counted)

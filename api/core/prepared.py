@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from api.core.database import engine
+from api.core.sqlite_engine import PooledSQLiteEngine
 
 
 class Param:
@@ -25,10 +26,15 @@ class Param:
 class PreparedSelect:
     """A select compiled once; ``await prepared.fetch(a, b)`` runs it with new values."""
 
-    def __init__(self, build: Callable[..., Any], arity: int) -> None:
-        """``build(*params)`` returns a Piccolo select (``.first()`` too), Params for values."""
+    def __init__(self, build: Callable[..., Any], arity: int, *, point_read: bool = False) -> None:
+        """``build(*params)`` returns a Piccolo select (``.first()`` too), Params for values.
+
+        ``point_read``: the query reads a row or two by an index (a primary key), cheap
+        enough for SQLite to run on the event loop's thread (PooledSQLiteEngine.point_read).
+        """
         self._build = build
         self._arity = arity
+        self._point_read = point_read
         self._compiled: dict[str, tuple[str, list[Any]]] = {}
 
     def _compile(self, engine_type: str) -> tuple[str, list[Any]]:
@@ -43,7 +49,7 @@ class PreparedSelect:
         db = engine()
         sql, template = self._compiled.get(db.engine_type) or self._compile(db.engine_type)
         args = [values[a.index] if isinstance(a, Param) else a for a in template]
-        return await run_sql(db, sql, args)
+        return await run_sql(db, sql, args, point_read=self._point_read)
 
     async def first(self, *values: Any) -> dict[str, Any] | None:
         """The first row, or None."""
@@ -51,11 +57,14 @@ class PreparedSelect:
         return rows[0] if rows else None
 
 
-async def run_sql(db: Any, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
+async def run_sql(
+    db: Any, sql: str, args: Sequence[Any], *, point_read: bool = False
+) -> list[dict[str, Any]]:
     """Run compiled SQL on the current transaction's connection, or the pool."""
     transaction = db.current_transaction.get()
-    if db.engine_type == "sqlite":
-        rows: list[dict[str, Any]] = await db._run_sql(sql, list(args))
+    if isinstance(db, PooledSQLiteEngine):
+        run = db.point_read if point_read else db._run_sql
+        rows: list[dict[str, Any]] = await run(sql, list(args))
         return rows
     if transaction is not None:
         records = await transaction.connection.fetch(sql, *args)

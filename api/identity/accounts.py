@@ -34,6 +34,7 @@ _ENTITY = "staff_user"
 _ONE_USER = PreparedSelect(
     lambda user_id: StaffUser.select(*_READ_COLUMNS).where(StaffUser.id == user_id).first(),
     arity=1,
+    point_read=True,
 )
 
 

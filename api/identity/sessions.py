@@ -31,6 +31,7 @@ _SESSION_WITH_USER = PreparedSelect(
         .first()
     ),
     arity=2,
+    point_read=True,
 )
 
 

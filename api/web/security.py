@@ -17,6 +17,7 @@ from api.core.context import request_id_var
 from api.core.errors import PasswordChangeRequired
 from api.core.settings import Settings
 from api.identity.sessions import actor_for_session
+from api.web.tokens import RememberedToken
 
 JWT_ALGORITHM = "HS256"  # the only algorithm accepted: no "none", no key confusion
 REQUIRED_CLAIMS = ("sub", "jti", "exp", "iat", "iss", "aud")
@@ -62,6 +63,7 @@ def staff_jwt_auth(settings: Settings) -> JWTAuth[Actor, Token]:
         accepted_audiences=[security.staff_token_audience],
         strict_audience=True,
         require_claims=list(REQUIRED_CLAIMS),
+        token_cls=RememberedToken,
         # Anchored: Litestar matches these anywhere in the path.
         exclude=["^/schema(/|$)"],
         exclude_opt_key=PUBLIC_OPT,
