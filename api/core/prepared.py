@@ -6,7 +6,8 @@ than running it on either engine (measured: ~230 us to build the session lookup 
 placeholder values, keeps the SQL, and binds the real values on each call.
 """
 
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from api.core.database import engine
@@ -26,15 +27,27 @@ class Param:
 class PreparedSelect:
     """A select compiled once; ``await prepared.fetch(a, b)`` runs it with new values."""
 
-    def __init__(self, build: Callable[..., Any], arity: int, *, point_read: bool = False) -> None:
+    def __init__(
+        self,
+        build: Callable[..., Any],
+        arity: int,
+        *,
+        point_read: bool = False,
+        raw_rows: bool = False,
+    ) -> None:
         """``build(*params)`` returns a Piccolo select (``.first()`` too), Params for values.
 
-        ``point_read``: the query reads a row or two by an index (a primary key), cheap
-        enough for SQLite to run on the event loop's thread (PooledSQLiteEngine.point_read).
+        ``point_read``: the query reads a row, or one page, through an index: cheap and
+        bounded enough for SQLite to run on the event loop's thread
+        (PooledSQLiteEngine.point_read).
+        ``raw_rows``: on SQLite, values come back as stored (UUIDs and instants as text,
+        booleans as 0/1, arrays as JSON text), for a response model to parse; see
+        ``api.core.schemas.JsonList``. Only with ``point_read``.
         """
         self._build = build
         self._arity = arity
         self._point_read = point_read
+        self._raw_rows = raw_rows and point_read
         self._compiled: dict[str, tuple[str, list[Any]]] = {}
 
     def _compile(self, engine_type: str) -> tuple[str, list[Any]]:
@@ -49,7 +62,7 @@ class PreparedSelect:
         db = engine()
         sql, template = self._compiled.get(db.engine_type) or self._compile(db.engine_type)
         args = [values[a.index] if isinstance(a, Param) else a for a in template]
-        return await run_sql(db, sql, args, point_read=self._point_read)
+        return await run_sql(db, sql, args, point_read=self._point_read, raw_rows=self._raw_rows)
 
     async def first(self, *values: Any) -> dict[str, Any] | None:
         """The first row, or None."""
@@ -57,14 +70,44 @@ class PreparedSelect:
         return rows[0] if rows else None
 
 
+class PreparedVariants:
+    """Prepared selects for a list whose filters vary: one per shape of filters, kept LRU."""
+
+    def __init__(self, *, keep: int = 256) -> None:
+        """Keep at most ``keep`` compiled variants."""
+        self._keep = keep
+        self._variants: OrderedDict[Hashable, PreparedSelect] = OrderedDict()
+
+    def get(
+        self,
+        key: Hashable,
+        build: Callable[..., Any],
+        arity: int,
+        *,
+        point_read: bool = False,
+        raw_rows: bool = False,
+    ) -> PreparedSelect:
+        """The variant for ``key``, built by ``build`` the first time it is asked for."""
+        found = self._variants.get(key)
+        if found is None:
+            found = PreparedSelect(build, arity, point_read=point_read, raw_rows=raw_rows)
+            self._variants[key] = found
+            if len(self._variants) > self._keep:
+                self._variants.popitem(last=False)
+        else:
+            self._variants.move_to_end(key)
+        return found
+
+
 async def run_sql(
-    db: Any, sql: str, args: Sequence[Any], *, point_read: bool = False
+    db: Any, sql: str, args: Sequence[Any], *, point_read: bool = False, raw_rows: bool = False
 ) -> list[dict[str, Any]]:
     """Run compiled SQL on the current transaction's connection, or the pool."""
     transaction = db.current_transaction.get()
     if isinstance(db, PooledSQLiteEngine):
-        run = db.point_read if point_read else db._run_sql
-        rows: list[dict[str, Any]] = await run(sql, list(args))
+        if point_read:
+            return list(await db.point_read(sql, list(args), raw=raw_rows))
+        rows: list[dict[str, Any]] = await db._run_sql(sql, list(args))
         return rows
     if transaction is not None:
         records = await transaction.connection.fetch(sql, *args)

@@ -3,9 +3,9 @@
 import base64
 import binascii
 import json
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from api.core.errors import InvalidInput
 
@@ -46,6 +46,15 @@ class ResponseModel(BaseModel):
 
 
 ItemT = TypeVar("ItemT")
+
+
+def _json_text_to_list(value: Any) -> Any:
+    # Rows read raw from SQLite keep arrays as JSON text (api.core.prepared, raw_rows).
+    return json.loads(value) if isinstance(value, str) else value
+
+
+JsonList = Annotated[list[ItemT], BeforeValidator(_json_text_to_list)]
+"""A list that may arrive as JSON text (a raw SQLite row)."""
 
 
 class Page(ResponseModel, Generic[ItemT]):

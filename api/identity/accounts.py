@@ -8,7 +8,7 @@ from uuid import UUID
 from api.core.actor import Actor, Role
 from api.core.database import write_transaction
 from api.core.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
-from api.core.prepared import PreparedSelect
+from api.core.prepared import Param, PreparedSelect, PreparedVariants
 from api.core.schemas import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
 from api.core.settings import get_settings
 from api.identity import audit
@@ -31,10 +31,12 @@ _READ_COLUMNS = (
     StaffUser.updated_at,
 )
 _ENTITY = "staff_user"
+_LIST_VARIANTS = PreparedVariants()
 _ONE_USER = PreparedSelect(
     lambda user_id: StaffUser.select(*_READ_COLUMNS).where(StaffUser.id == user_id).first(),
     arity=1,
     point_read=True,
+    raw_rows=True,
 )
 
 
@@ -121,21 +123,37 @@ async def list_staff_users(
 ) -> Page[StaffUserRead]:
     """Accounts in email order, a page at a time (keyset: flat cost at any depth)."""
     _require_admin(by)
+    after_email = decode_cursor(cursor, str)[0] if cursor is not None else None
+    shape = (include_inactive, role, after_email is not None, limit)
+    prepared = _LIST_VARIANTS.get(
+        shape,
+        lambda after: _list_query(
+            include_inactive=include_inactive,
+            role=role,
+            after=after if after_email is not None else None,
+            limit=limit,
+        ),
+        arity=1,
+        point_read=True,
+        raw_rows=True,
+    )
+    rows = await prepared.fetch(after_email)
+    next_cursor = encode_cursor(rows[limit - 1]["email"]) if len(rows) > limit else None
+    return Page[StaffUserRead].model_validate({"items": rows[:limit], "next_cursor": next_cursor})
+
+
+def _list_query(
+    *, include_inactive: bool, role: Role | None, after: Param | None, limit: int
+) -> Any:
     query = StaffUser.select(*_READ_COLUMNS).order_by(StaffUser.email).limit(limit + 1)
     conditions: list[Any] = []
     if not include_inactive:
         conditions.append(StaffUser.is_active.eq(True))
     if role is not None:
         conditions.append(StaffUser.roles.any(role.value))
-    if cursor is not None:
-        (after_email,) = decode_cursor(cursor, str)
-        conditions.append(StaffUser.email > after_email)
-    if conditions:
-        query = query.where(*conditions)
-    rows = await query
-    items = [StaffUserRead.model_validate(row) for row in rows[:limit]]
-    next_cursor = encode_cursor(items[-1].email) if len(rows) > limit else None
-    return Page[StaffUserRead](items=items, next_cursor=next_cursor)
+    if after is not None:
+        conditions.append(StaffUser.email > after)
+    return query.where(*conditions) if conditions else query
 
 
 async def update_staff_user(

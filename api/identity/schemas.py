@@ -7,7 +7,7 @@ from uuid import UUID
 from pydantic import AfterValidator, Field, StringConstraints
 
 from api.core.actor import Role
-from api.core.schemas import RequestModel, ResponseModel
+from api.core.schemas import JsonList, RequestModel, ResponseModel
 
 EMAIL_MAX_LENGTH = 254  # the email columns' length
 
@@ -89,7 +89,7 @@ class StaffUserRead(ResponseModel):
     id: UUID
     email: str
     full_name: str
-    roles: list[Role]
+    roles: JsonList[Role]
     is_active: bool
     must_change_password: bool
     version: int
