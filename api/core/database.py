@@ -26,7 +26,9 @@ def create_engine(settings: DatabaseSettings) -> Engine[Any]:
             read_connections=settings.sqlite_read_connections,
             busy_timeout_ms=settings.sqlite_busy_timeout_ms,
         )
-    return PostgresEngine(config={"dsn": settings.url})
+    # JIT compiling costs seconds on the availability ranking query and saves nothing on
+    # this service's short queries.
+    return PostgresEngine(config={"dsn": settings.url, "server_settings": {"jit": "off"}})
 
 
 def engine() -> Engine[Any]:

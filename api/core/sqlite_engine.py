@@ -19,6 +19,7 @@ read. This engine keeps a small pool of reader connections and one writer:
 
 import asyncio
 import sqlite3
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -35,12 +36,54 @@ def _is_read(sql: str) -> bool:
     return sql.lstrip()[:7].upper().startswith(_READ_PREFIXES)
 
 
+class _FairQueue:
+    """Idle reader connections, handed to waiting requests first come, first served.
+
+    asyncio.Queue is not fair here: a request arriving just as a connection comes back
+    takes it ahead of the one that was woken, which goes back to waiting, and under load
+    some requests wait seconds.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._idle: deque[aiosqlite.Connection] = deque()
+        self._waiters: deque[asyncio.Future[aiosqlite.Connection]] = deque()
+
+    def empty(self) -> bool:
+        """No idle connection."""
+        return not self._idle
+
+    def put_nowait(self, connection: aiosqlite.Connection) -> None:
+        """Give the connection to the longest waiter, else keep it idle."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(connection)
+                return
+        self._idle.append(connection)
+
+    async def get(self) -> aiosqlite.Connection:
+        """An idle connection now, or the next one given back, in arrival order."""
+        while self._waiters and self._waiters[0].done():
+            self._waiters.popleft()
+        if self._idle and not self._waiters:
+            return self._idle.popleft()
+        waiter: asyncio.Future[aiosqlite.Connection] = self._loop.create_future()
+        self._waiters.append(waiter)
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.put_nowait(waiter.result())  # handed over just as we were cancelled
+            raise
+
+
 class _Pool:
-    """Connections for one event loop: readers in a queue, one writer under a lock."""
+    """Connections for one event loop: readers in a fair queue, one writer under a lock."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        self.readers = _FairQueue(loop)
         self.writer: aiosqlite.Connection | None = None
         self.writer_lock = asyncio.Lock()
         self.opened: list[aiosqlite.Connection] = []

@@ -7,7 +7,6 @@ import httpx
 import pytest
 
 from api.core.actor import Role
-from api.core.database import is_postgres
 from api.core.schemas import encode_cursor
 from scheduling.tables import OpeningHours, Room, RoomBooking, Venue
 from tests.factories import SignedIn, StaffFactory
@@ -468,10 +467,9 @@ async def test_availability_runs_a_fixed_number_of_queries(
     assert any(not w["free"] for item in crowded.json()["items"] for w in item["weeks"])
     assert many_rooms.count == one_room.count
     # Beside the sign-in check (its cost is the auth layer's): the ranked page, its
-    # bookings, opening hours and closures, and on PostgreSQL a SET LOCAL that keeps JIT
-    # compilation off the big ranking query.
+    # bookings, opening hours and closures.
     search_statements = [s for s in one_room.statements if '"staff_' not in s]
-    assert len(search_statements) == (5 if is_postgres() else 4)
+    assert len(search_statements) == 4
 
 
 @pytest.mark.parametrize(
