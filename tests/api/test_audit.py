@@ -1,8 +1,11 @@
 """The audit log: writes are recorded with who, what and the request id; reading is filtered."""
 
+import asyncpg
 import httpx
+import pytest
 
 from api.core.actor import Role
+from api.identity.tables import AuditEntry
 from tests.factories import StaffFactory
 
 
@@ -88,3 +91,17 @@ async def test_audit_with_forged_cursor_is_400_naming_cursor(
     assert response.json()["errors"] == [
         {"field": "cursor", "reason": "is not a cursor this API gave"}
     ]
+
+
+@pytest.mark.postgres_only
+async def test_audit_rows_cannot_be_updated_or_deleted_in_postgresql(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    await staff.signed_in(Role.ADMIN)  # signing in writes an audit entry
+
+    with pytest.raises(asyncpg.RaiseError, match="append-only"):
+        await AuditEntry.update({AuditEntry.action: "edited"}).where(AuditEntry.id > 0)
+    with pytest.raises(asyncpg.RaiseError, match="append-only"):
+        await AuditEntry.delete().where(AuditEntry.id > 0)
+
+    assert [row["action"] for row in await AuditEntry.select(AuditEntry.action)] == ["auth.login"]
