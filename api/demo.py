@@ -1,6 +1,7 @@
-"""Demo data for a first look: three staff logins with passwords made at load time.
+"""Demo data for a first look: staff logins with passwords made at load time, and venues.
 
-Idempotent: a second load finds the accounts and changes nothing. The passwords are
+The venues, rooms, hours, closures and bookings are in ``api.demo_venues``. Idempotent: a
+second load finds the accounts and the venues and changes nothing. The passwords are
 written to ``var/demo-logins.txt`` (owner-only) so a restart can show them again.
 """
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from api.core import clock
 from api.core.actor import Actor, Role
+from api.demo_venues import load_demo_venues
 from api.identity import accounts
 from api.identity.schemas import StaffUserCreate
 from api.identity.tables import StaffUser
@@ -35,7 +37,10 @@ DEMO_STAFF = (
 
 
 async def load_demo_data(var_dir: Path) -> list[tuple[str, str]]:
-    """Create the demo accounts that are missing; answer (email, password) for each new one."""
+    """Create the demo accounts and venues that are missing.
+
+    Answers (email, password) for each new account.
+    """
     created: list[tuple[str, str]] = []
     for login in DEMO_STAFF:
         if await StaffUser.exists().where(StaffUser.email == login.email):
@@ -50,6 +55,7 @@ async def load_demo_data(var_dir: Path) -> list[tuple[str, str]]:
         created.append((login.email, password))
     if created:
         _remember(var_dir / LOGINS_FILE, created)
+    await load_demo_venues(now=clock.now())
     return created
 
 
