@@ -14,7 +14,7 @@ from api.core.database import is_postgres, write_transaction
 from api.core.errors import NotFound
 from api.core.schemas import DEFAULT_PAGE_SIZE, Page, encode_cursor
 from api.identity import audit
-from api.identity.versioning import require_current_version
+from api.identity.versioning import require_current_version, write_versioned
 from scheduling.errors import Archived
 from scheduling.schemas.rooms import Equipment, RoomCreate, RoomRead, RoomUpdate
 from scheduling.tables import Room
@@ -123,11 +123,7 @@ async def update_room(
         for name, value in changes.model_dump(mode="json", exclude_none=True).items()
     }
     async with write_transaction():
-        await require_current_version(Room, room_id, expected_version)
-        if values:
-            values[Room.updated_at] = now
-            values[Room.version] = Room.version + 1
-            await Room.update(values).where(Room.id == room_id)
+        if await write_versioned(Room, room_id, values, expected_version=expected_version, now=now):
             await audit.record(by, "room.update", ENTITY, room_id, now=now)
     return RoomRead.model_validate(await _room_row(room_id))
 

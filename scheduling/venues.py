@@ -16,7 +16,7 @@ from api.core.database import write_transaction
 from api.core.errors import Forbidden, InvalidInput, NotFound
 from api.core.schemas import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
 from api.identity import audit
-from api.identity.versioning import require_current_version
+from api.identity.versioning import write_versioned
 from scheduling.errors import Archived
 from scheduling.rules.postcode import InvalidPostcode, normalise_district, postcode_district
 from scheduling.schemas.venues import VenueCreate, VenueKind, VenueRead, VenueUpdate, one_line
@@ -195,11 +195,9 @@ async def update_venue(
     if changes.postcode is not None:
         values[Venue.postcode_district] = postcode_district(changes.postcode)
     async with write_transaction():
-        await require_current_version(Venue, venue_id, expected_version)
-        if values:
-            values[Venue.updated_at] = now
-            values[Venue.version] = Venue.version + 1
-            await Venue.update(values).where(Venue.id == venue_id)
+        if await write_versioned(
+            Venue, venue_id, values, expected_version=expected_version, now=now
+        ):
             await audit.record(by, "venue.update", ENTITY, venue_id, now=now)
     return VenueRead.model_validate(await _venue_row(venue_id))
 
@@ -210,10 +208,13 @@ async def set_archived(
     """Archive (hidden from lists, no new rooms or bookings; history kept) or unarchive."""
     require_admin(by)
     async with write_transaction():
-        await require_current_version(Venue, venue_id, expected_version)
-        await Venue.update(
-            {Venue.is_archived: archived, Venue.updated_at: now, Venue.version: Venue.version + 1}
-        ).where(Venue.id == venue_id)
+        await write_versioned(
+            Venue,
+            venue_id,
+            {Venue.is_archived: archived},
+            expected_version=expected_version,
+            now=now,
+        )
         action = "venue.archive" if archived else "venue.unarchive"
         await audit.record(by, action, ENTITY, venue_id, now=now)
     return VenueRead.model_validate(await _venue_row(venue_id))

@@ -17,7 +17,7 @@ from api.identity.rules.passwords import password_problems
 from api.identity.schemas import StaffUserCreate, StaffUserRead, StaffUserUpdate
 from api.identity.sessions import revoke_sessions_of
 from api.identity.tables import StaffUser
-from api.identity.versioning import require_current_version
+from api.identity.versioning import require_current_version, write_versioned
 
 _READ_COLUMNS = (
     StaffUser.id,
@@ -195,14 +195,13 @@ async def set_active(
     if user_id == by.user_id and not active:
         raise Conflict("You cannot deactivate your own account.")
     async with write_transaction():
-        await require_current_version(StaffUser, user_id, expected_version)
-        await StaffUser.update(
-            {
-                StaffUser.is_active: active,
-                StaffUser.updated_at: now,
-                StaffUser.version: StaffUser.version + 1,
-            }
-        ).where(StaffUser.id == user_id)
+        await write_versioned(
+            StaffUser,
+            user_id,
+            {StaffUser.is_active: active},
+            expected_version=expected_version,
+            now=now,
+        )
         if not active:
             await revoke_sessions_of(user_id, now=now)
         action = "staff_user.reactivate" if active else "staff_user.deactivate"

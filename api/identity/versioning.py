@@ -1,5 +1,6 @@
 """Optimistic concurrency: an edit names the version it read (If-Match), or is refused."""
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -22,3 +23,23 @@ async def require_current_version(table: type[Table], row_id: UUID, expected: in
             "Someone changed this record since you read it: reload and try again.",
             current_version=row["version"],
         )
+
+
+async def write_versioned(
+    table: type[Table],
+    row_id: UUID,
+    values: dict[Any, Any],
+    *,
+    expected_version: int | None,
+    now: datetime,
+) -> bool:
+    """Inside the write transaction: check If-Match, then write ``values`` as a new version.
+
+    Answers whether anything was written (an edit that changes nothing keeps its version).
+    """
+    await require_current_version(table, row_id, expected_version)
+    if not values:
+        return False
+    stamped = {**values, table.updated_at: now, table.version: table.version + 1}  # type: ignore[attr-defined]
+    await table.update(stamped).where(table._meta.primary_key == row_id)
+    return True
