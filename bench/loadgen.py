@@ -1,7 +1,10 @@
 """The fallback load generator (asyncio + httpx), for machines without ``wrk``.
 
 It takes the same inputs as the wrk script (``bench/wrk/bench.lua``) and prints the same
-``BENCH_RESULT {json}`` line, so ``bench/run.py`` reads either the same way.
+``BENCH_RESULT {json}`` line, so ``bench/run.py`` reads either the same way. With
+``--plan`` every request books the next slot of a booking plan (``bench/booking_plan.py``),
+from index ``--plan-start`` on, and the line carries ``issued_span``; with
+``--count-status``, ``statuses``.
 
 Its figures are a ceiling on what it can measure, not the server's capacity: httpx costs
 far more CPU per request than wrk, and on a two-core machine the generator competes with
@@ -16,8 +19,10 @@ import json
 import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
+from booking_plan import BookingPlan, load
 
 try:
     from uvloop import run as run_loop
@@ -36,6 +41,15 @@ class Tally:
     errors_read: int = 0
     errors_status: int = 0
     errors_timeout: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """Booking-create mode: a different slot of ``plan`` for each request, from ``start``."""
+
+    plan: BookingPlan
+    start: int
 
 
 def percentile(sorted_values: list[float], wanted: float) -> float:
@@ -53,9 +67,18 @@ async def _worker(
     deadline: float,
     max_requests: int,
     tally: Tally,
+    planned: Planned | None,
 ) -> None:
+    template = request
+    headers = {k: v for k, v in template.headers.items() if k.lower() != "content-length"}
     while time.perf_counter() < deadline and tally.started < max_requests:
+        index = tally.started
         tally.started += 1
+        if planned is not None:
+            body = planned.plan.body(planned.start + index)
+            request = client.build_request(
+                template.method, template.url, content=body.encode(), headers=headers
+            )
         began = time.perf_counter()
         try:
             response = await client.send(request)
@@ -70,6 +93,7 @@ async def _worker(
             continue
         tally.latencies_us.append((time.perf_counter() - began) * 1e6)
         tally.bytes += len(response.content)
+        tally.statuses[response.status_code] = tally.statuses.get(response.status_code, 0) + 1
         if response.status_code >= 400:
             tally.errors_status += 1
 
@@ -84,7 +108,9 @@ async def drive(
     connections: int,
     max_requests: int,
     request_timeout_s: float,
-) -> dict[str, float]:
+    planned: Planned | None = None,
+    count_status: bool = False,
+) -> dict[str, object]:
     """Send requests from ``connections`` concurrent clients until time or count runs out.
 
     Args:
@@ -96,6 +122,8 @@ async def drive(
         connections: concurrent connections (one worker each).
         max_requests: stop starting requests after this many.
         request_timeout_s: seconds before one request counts as a timeout.
+        planned: book a different slot of a plan with each request (``body`` unused).
+        count_status: report the responses by status.
 
     Returns:
         The fields of the BENCH_RESULT line.
@@ -103,7 +131,7 @@ async def drive(
     tally = Tally()
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     all_headers = {"Accept": "application/json", **headers}
-    if body:
+    if body or planned is not None:
         all_headers["Content-Type"] = "application/json"
     async with httpx.AsyncClient(
         limits=limits, timeout=request_timeout_s, trust_env=False
@@ -114,7 +142,14 @@ async def drive(
         began = time.perf_counter()
         deadline = began + duration
         workers = [
-            _worker(client, request, deadline=deadline, max_requests=max_requests, tally=tally)
+            _worker(
+                client,
+                request,
+                deadline=deadline,
+                max_requests=max_requests,
+                tally=tally,
+                planned=planned,
+            )
             for _ in range(connections)
         ]
         # Like wrk: what has not answered when the time is up is dropped, not waited for.
@@ -123,7 +158,7 @@ async def drive(
                 await asyncio.gather(*workers)
         elapsed = time.perf_counter() - began
     latencies = sorted(tally.latencies_us)
-    return {
+    result: dict[str, object] = {
         "requests": len(latencies),
         "duration_us": round(elapsed * 1e6),
         "bytes": tally.bytes,
@@ -138,6 +173,11 @@ async def drive(
         "errors_status": tally.errors_status,
         "errors_timeout": tally.errors_timeout,
     }
+    if planned is not None:
+        result["issued_span"] = tally.started
+    if count_status:
+        result["statuses"] = {str(code): count for code, count in tally.statuses.items()}
+    return result
 
 
 def main() -> int:
@@ -151,6 +191,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--max-requests", type=int, default=1_000_000)
     parser.add_argument("--timeout", type=float, default=30.0)
+    parser.add_argument("--plan", default=None, help="a booking plan: a new slot per request")
+    parser.add_argument("--plan-start", type=int, default=0, help="the plan's first index")
+    parser.add_argument("--count-status", action="store_true", help="report statuses")
     args = parser.parse_args()
     headers = dict(
         (name.strip(), value.strip())
@@ -165,6 +208,8 @@ def main() -> int:
         connections=args.connections,
         max_requests=args.max_requests,
         request_timeout_s=args.timeout,
+        planned=Planned(load(Path(args.plan)), args.plan_start) if args.plan else None,
+        count_status=args.count_status,
     )
     result = run_loop(job)
     print("BENCH_RESULT " + json.dumps(result), flush=True)

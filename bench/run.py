@@ -2,7 +2,8 @@
 
 For each database it: makes a fresh database of its own (a temp SQLite file, or a new
 PostgreSQL database that it drops afterwards), runs ``stepwise migrate``, seeds N staff
-users (``bench/seed.py``), serves the bare app (``bench/bare_app.py``) and then the
+users (``bench/seed.py``) and, for the venues suite, venues, rooms and bookings
+(``bench/seed_venues.py``), serves the bare app (``bench/bare_app.py``) and then the
 service with production settings on 127.0.0.1, and drives each endpoint with ``wrk``
 (or, without wrk, ``bench/loadgen.py``) for a warm-up and then a timed run.
 
@@ -10,6 +11,7 @@ stdout gets one JSON line per endpoint; stderr gets progress and, at the end, on
 line per aim. See bench/README.md.
 
     .venv/bin/python bench/run.py --db both --users 10000 --duration 10 --connections 32
+    .venv/bin/python bench/run.py --db both --suite venues --compare-bookings 20000
 """
 
 import argparse
@@ -33,7 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import IO, Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from booking_plan import BookingPlan, load
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -54,6 +58,12 @@ HEALTH = "GET /health/ready"
 LOGIN = "POST /api/v1/auth/login"
 STAFF_ONE = "GET /api/v1/staff/{id}"
 STAFF_PAGE = "GET /api/v1/staff?limit=50"
+VENUE_PAGE = "GET /api/v1/venues?limit=50"
+VENUE_CALENDAR = "GET /api/v1/venues/{id}/calendar (a month)"
+AVAILABILITY = "GET /api/v1/availability (capacity 12, 10:00-11:30, 6 weeks)"
+BOOKING_CREATE = "POST /api/v1/bookings"
+VENUE_ENDPOINTS = (VENUE_PAGE, VENUE_CALENDAR, AVAILABILITY, BOOKING_CREATE)
+SCALING_AIM = 0.8  # each venues endpoint's rps at --bookings over its rps at the comparison
 PYTHON_NOTE = (
     "python generator: a ceiling on what it can measure, not the server's capacity (httpx "
     "spends more CPU per request than the server, on the same two cores); install wrk"
@@ -65,6 +75,10 @@ AIMS: tuple[tuple[str, str | None, str, float], ...] = (
     (STAFF_PAGE, None, "ratio", 0.08),
     (STAFF_ONE, None, "p99_ms", 50.0),
     (STAFF_PAGE, None, "p99_ms", 100.0),
+    (VENUE_PAGE, None, "ratio", 0.08),
+    (VENUE_CALENDAR, None, "ratio", 0.08),
+    (AVAILABILITY, None, "p99_ms", 50.0),
+    (BOOKING_CREATE, None, "p99_ms", 50.0),
 )
 
 
@@ -371,6 +385,26 @@ class Options:
     quiet_cores: float
     keep_logs: Path | None
     noisy_retries: int
+    suite: str  # "foundation", "venues" or "all"
+    venues: int
+    rooms: int
+    bookings: int
+    compare_bookings: int | None
+
+
+@dataclass
+class PlanCursor:
+    """Booking create's plan and the first index not yet handed to any request."""
+
+    path: Path
+    plan: BookingPlan
+    next_index: int = 0
+
+    def take_body(self) -> str:
+        """The body of one more request, outside the load generator (checks, settling)."""
+        body = self.plan.body(self.next_index)
+        self.next_index += 1
+        return body
 
 
 @dataclass(frozen=True)
@@ -382,6 +416,8 @@ class Target:
     method: str = "GET"
     body: str | None = None
     authorization: str | None = None
+    plan: PlanCursor | None = None  # a different slot of the plan for each request
+    expected_status: int | None = None  # count statuses and report the share of others
 
 
 @dataclass(frozen=True)
@@ -474,34 +510,80 @@ def bench_database(engine: str, options: Options, work_dir: Path) -> Iterator[st
         log(f"dropped PostgreSQL database {name}")
 
 
-def prepare(env: dict[str, str], users: int, admin_password: str) -> dict[str, Any]:
-    """Migrate with the CLI, then seed in a subprocess; answers what seed.py printed."""
+def _run_step(command: list[str], env: dict[str, str]) -> dict[str, Any] | None:
+    """Run one preparation step; answers the JSON object on its last stdout line, if any."""
+    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[:2])} failed:\n{done.stdout}{done.stderr}")
+    lines = done.stdout.strip().splitlines()
+    try:
+        result = json.loads(lines[-1]) if lines else None
+    except ValueError:
+        return None
+    return result if isinstance(result, dict) else None
+
+
+def prepare(
+    env: dict[str, str],
+    options: Options,
+    admin_password: str,
+    *,
+    bookings: int | None,
+    plan_file: Path,
+) -> dict[str, Any]:
+    """Migrate with the CLI, then seed in subprocesses; answers what the seeds printed.
+
+    With ``bookings`` (the venues suite) it also seeds venues, rooms and that many
+    bookings and writes the booking plan to ``plan_file``; what ``seed_venues.py``
+    printed is under the ``"venues"`` key.
+    """
     run_env = {**env, "BENCH_ADMIN_PASSWORD": admin_password}
-    for command in (
-        [str(BIN / "stepwise"), "migrate"],
-        [sys.executable, str(BENCH / "seed.py"), "--users", str(users)],
-    ):
-        done = subprocess.run(
-            command, env=run_env, cwd=ROOT, capture_output=True, text=True, check=False
+    _run_step([str(BIN / "stepwise"), "migrate"], run_env)
+    seeded = _run_step(
+        [sys.executable, str(BENCH / "seed.py"), "--users", str(options.users)], run_env
+    )
+    if seeded is None:
+        raise RuntimeError("seed.py printed no result")
+    if bookings is not None:
+        venues = _run_step(
+            [
+                sys.executable,
+                str(BENCH / "seed_venues.py"),
+                "--venues",
+                str(options.venues),
+                "--rooms",
+                str(options.rooms),
+                "--bookings",
+                str(bookings),
+                "--booked-by",
+                seeded["admin_id"],
+                "--plan-file",
+                str(plan_file),
+            ],
+            run_env,
         )
-        if done.returncode != 0:
-            raise RuntimeError(f"{' '.join(command[:2])} failed:\n{done.stdout}{done.stderr}")
-    seeded: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+        if venues is None:
+            raise RuntimeError("seed_venues.py printed no result")
+        seeded["venues"] = venues
     return seeded
 
 
 # -- load ----------------------------------------------------------------------------
 
 
+def wrk_threads() -> int:
+    """One wrk thread on its own pinned core; two when nothing is pinned."""
+    return 1 if shutil.which("taskset") else 2
+
+
 def generator_command(target: Target, port: int, seconds: int, options: Options) -> list[str]:
     """The wrk or loadgen.py command line for one run."""
     url = f"http://{LOOPBACK}:{port}{target.path}"
     if options.generator == "wrk":
-        threads = "1" if shutil.which("taskset") else "2"
         return [
             "wrk",
             "-t",
-            threads,
+            str(wrk_threads()),
             "-c",
             str(options.connections),
             "-d",
@@ -531,6 +613,10 @@ def generator_command(target: Target, port: int, seconds: int, options: Options)
         command += ["--body", target.body]
     if target.authorization is not None:
         command += ["--header", f"Authorization: {target.authorization}"]
+    if target.plan is not None:
+        command += ["--plan", str(target.plan.path), "--plan-start", str(target.plan.next_index)]
+    if target.expected_status is not None:
+        command.append("--count-status")
     return command
 
 
@@ -543,6 +629,10 @@ def drive(
         "BENCH_METHOD": target.method,
         "BENCH_BODY": target.body or "",
         "BENCH_AUTHORIZATION": target.authorization or "",
+        "BENCH_PLAN": str(target.plan.path) if target.plan else "",
+        "BENCH_PLAN_START": str(target.plan.next_index) if target.plan else "0",
+        "BENCH_THREADS": str(wrk_threads()),
+        "BENCH_COUNT_STATUS": "1" if target.expected_status is not None else "",
     }
     process = processes.start(
         generator_command(target, port, seconds, options),
@@ -560,6 +650,12 @@ def drive(
     for line in text.splitlines():
         if line.startswith(RESULT_PREFIX):
             result: dict[str, Any] = json.loads(line.removeprefix(RESULT_PREFIX))
+            if target.plan is not None:
+                # Every index the run handed out, answered or not, is spent: the server
+                # may have booked the slot of a request the generator gave up on.
+                target.plan.next_index += int(result["issued_span"])
+                if target.plan.next_index > target.plan.plan.size:
+                    log(f"warning: the booking plan's {target.plan.plan.size} slots ran out")
             return result
     raise RuntimeError(f"the load generator printed no result:\n{text}")
 
@@ -612,7 +708,8 @@ def settle(port: int, target: Target) -> None:
     One more request of the same kind queues behind them (the hashes share one thread
     pool, first come first served), so when it answers the backlog is done.
     """
-    body = json.loads(target.body) if target.body else None
+    text = target.plan.take_body() if target.plan is not None else target.body
+    body = json.loads(text) if text else None
     token = target.authorization.removeprefix("Bearer ") if target.authorization else None
     with contextlib.suppress(OSError):  # a timeout here only means a longer backlog
         http_json(port, target.path, body=body, token=token)
@@ -654,6 +751,14 @@ def measure(
     }
     if errors:
         line["error_detail"] = {key: raw[key] for key in raw if key.startswith("errors_")}
+    if target.expected_status is not None:
+        statuses = {str(code): int(count) for code, count in raw.get("statuses", {}).items()}
+        answered = sum(statuses.values())
+        expected = statuses.get(str(target.expected_status), 0)
+        line["statuses"] = dict(sorted(statuses.items()))
+        line[f"non_{target.expected_status}_share"] = (
+            round(1 - expected / answered, 4) if answered else None
+        )
     if options.generator == "python":
         line["note"] = PYTHON_NOTE
     return line
@@ -720,19 +825,118 @@ def check_endpoints(port: int, token: str, seeded: dict[str, Any]) -> None:
         raise RuntimeError(f"/health/ready answered {status}: {ready}")
 
 
+def venue_targets(seeded: dict[str, Any], bearer: str, plan: PlanCursor) -> list[Target]:
+    """The venues suite's requests; booking create last, as it writes."""
+    venues = seeded["venues"]
+    search = urlencode(
+        {
+            "capacity": 12,
+            "from_date": venues["availability_from"],
+            "start_time": "10:00",
+            "end_time": "11:30",
+            "weeks": 6,
+        }
+    )
+    month = urlencode({"from": venues["calendar_from"], "to": venues["calendar_to"]})
+    return [
+        Target(VENUE_PAGE, "/api/v1/venues?limit=50", authorization=bearer),
+        Target(
+            VENUE_CALENDAR,
+            f"/api/v1/venues/{venues['calendar_venue_id']}/calendar?{month}",
+            authorization=bearer,
+        ),
+        Target(AVAILABILITY, f"/api/v1/availability?{search}", authorization=bearer),
+        Target(
+            BOOKING_CREATE,
+            "/api/v1/bookings",
+            "POST",
+            authorization=bearer,
+            plan=plan,
+            expected_status=201,
+        ),
+    ]
+
+
+def check_venue_endpoints(port: int, token: str, seeded: dict[str, Any], plan: PlanCursor) -> None:
+    """One request to each venues endpoint: the answers the benchmark expects, or stop."""
+    targets = {target.name: target for target in venue_targets(seeded, "", plan)}
+    status, page = http_json(port, targets[VENUE_PAGE].path, token=token)
+    if status != 200 or not isinstance(page, dict) or len(page.get("items", [])) != 50:
+        raise RuntimeError(f"venue list answered {status}: {str(page)[:300]}")
+    status, month = http_json(port, targets[VENUE_CALENDAR].path, token=token)
+    expected = min(seeded["venues"]["calendar_bookings"], 1000)  # a calendar page holds 1,000
+    if status != 200 or not isinstance(month, dict) or len(month.get("bookings", [])) != expected:
+        raise RuntimeError(
+            f"venue calendar answered {status} (expected {expected} bookings): {str(month)[:300]}"
+        )
+    status, found = http_json(port, targets[AVAILABILITY].path, token=token)
+    if status != 200 or not isinstance(found, dict) or not found.get("items"):
+        raise RuntimeError(f"availability search answered {status}: {str(found)[:300]}")
+    status, booked = http_json(
+        port, "/api/v1/bookings", body=json.loads(plan.take_body()), token=token
+    )
+    if status != 201:
+        raise RuntimeError(f"booking create answered {status}: {str(booked)[:300]}")
+
+
+def checked_targets(
+    port: int,
+    token: str,
+    seeded: dict[str, Any],
+    suite: str,
+    options: Options,
+    credentials: dict[str, str],
+    plan_file: Path,
+) -> list[Target]:
+    """The suite's requests, in the order they are measured, each checked once first."""
+    bearer = f"Bearer {token}"
+    targets: list[Target] = []
+    if suite in ("foundation", "all"):
+        check_endpoints(port, token, seeded)
+        targets += [
+            Target(HEALTH, "/health/ready"),
+            Target(STAFF_ONE, f"/api/v1/staff/{seeded['target_user_id']}", authorization=bearer),
+            Target(STAFF_PAGE, "/api/v1/staff?limit=50", authorization=bearer),
+        ]
+    if suite in ("venues", "all"):
+        plan = PlanCursor(plan_file, load(plan_file))
+        check_venue_endpoints(port, token, seeded, plan)
+        targets += venue_targets(seeded, bearer, plan)
+    if suite in ("foundation", "all") and not options.skip_login:
+        # Last: every sign-in writes a session, a login attempt and an audit row.
+        targets.append(Target(LOGIN, "/api/v1/auth/login", "POST", json.dumps(credentials)))
+    return targets
+
+
 def run_pass(
-    engine: str, options: Options, processes: Processes, work_dir: Path
+    engine: str,
+    options: Options,
+    processes: Processes,
+    work_dir: Path,
+    *,
+    suite: str,
+    bookings: int | None,
 ) -> list[dict[str, Any]]:
-    """One database: fresh database, seed, bare baseline, then the service's endpoints."""
+    """One database: fresh database, seed, bare baseline, then the service's endpoints.
+
+    ``suite`` is foundation, venues or all; ``bookings`` how many to seed for the venues
+    endpoints (None when they do not run).
+    """
     lines: list[dict[str, Any]] = []
-    pass_dir = work_dir / engine
+    pass_dir = work_dir / (engine if bookings is None else f"{engine}-{bookings}")
     pass_dir.mkdir()
+    plan_file = pass_dir / "booking-plan.txt"
     with bench_database(engine, options, pass_dir) as database_url:
         env = service_environment(database_url, pass_dir / "var")
         admin_password = secrets.token_urlsafe(18)
-        log(f"{engine}: migrating and seeding {options.users} staff users")
-        seeded = prepare(env, options.users, admin_password)
-        log(f"{engine}: seeded {seeded['staff_users']} rows in {seeded['seed_seconds']} s")
+        seeding = f"{options.users} staff users"
+        if bookings is not None:
+            seeding += f", {options.venues} venues, {options.rooms} rooms, {bookings} bookings"
+        log(f"{engine}: migrating and seeding {seeding}")
+        seeded = prepare(env, options, admin_password, bookings=bookings, plan_file=plan_file)
+        log(f"{engine}: seeded {seeded['staff_users']} users in {seeded['seed_seconds']} s")
+        if "venues" in seeded:
+            log(f"{engine}: seeded venues: {json.dumps(seeded['venues'])}")
 
         port = free_port()
         bare_log = pass_dir / "bare.log"
@@ -755,18 +959,9 @@ def run_pass(
             status, grant = http_json(port, "/api/v1/auth/login", body=credentials)
             if status != 200:
                 raise RuntimeError(f"login answered {status}: {grant}")
-            bearer = f"Bearer {grant['access_token']}"
-            check_endpoints(port, grant["access_token"], seeded)
-            targets = [
-                Target(HEALTH, "/health/ready"),
-                Target(
-                    STAFF_ONE, f"/api/v1/staff/{seeded['target_user_id']}", authorization=bearer
-                ),
-                Target(STAFF_PAGE, "/api/v1/staff?limit=50", authorization=bearer),
-            ]
-            if not options.skip_login:
-                # Last: every sign-in writes a session, a login attempt and an audit row.
-                targets.append(Target(LOGIN, "/api/v1/auth/login", "POST", json.dumps(credentials)))
+            targets = checked_targets(
+                port, grant["access_token"], seeded, suite, options, credentials, plan_file
+            )
             lines += [
                 measure_quietly(processes, target, service, engine, options) for target in targets
             ]
@@ -774,13 +969,33 @@ def run_pass(
             log(f"{engine}: the service logged {summary}")
         if options.keep_logs is not None:
             options.keep_logs.mkdir(parents=True, exist_ok=True)
+            stem = engine if bookings is None else f"{engine}-{bookings}"
             for kept in (bare_log, service_log):
-                shutil.copyfile(kept, options.keep_logs / f"{engine}-{kept.name}")
+                shutil.copyfile(kept, options.keep_logs / f"{stem}-{kept.name}")
     bare_rps = lines[0]["rps"]
     for line in lines:
         line["ratio_to_bare"] = round(line["rps"] / bare_rps, 4) if bare_rps else None
         line["users"] = seeded["staff_users"]
+        if "venues" in seeded:
+            line["bookings"] = seeded["venues"]["bookings"]
+            if line["endpoint"] == VENUE_CALENDAR:
+                line["calendar_bookings"] = seeded["venues"]["calendar_bookings"]
     return lines
+
+
+def compare_sizes(lines: list[dict[str, Any]], compared: list[dict[str, Any]]) -> None:
+    """Add to each venues line of the main run its throughput over the comparison run's."""
+    smaller = {line["endpoint"]: line for line in compared}
+    for line in lines:
+        other = smaller.get(line["endpoint"])
+        if line["endpoint"] not in VENUE_ENDPOINTS or other is None:
+            continue
+        line["compared_bookings"] = other["bookings"]
+        line["compared_rps"] = other["rps"]
+        line["rps_ratio_to_compared"] = (
+            round(line["rps"] / other["rps"], 4) if other["rps"] else None
+        )
+        line["compared_ratio_to_bare"] = other["ratio_to_bare"]
 
 
 # -- verdicts ------------------------------------------------------------------------
@@ -798,9 +1013,17 @@ def _caveats(lines: list[dict[str, Any]]) -> str:
     return caveat
 
 
-def verdicts(lines: list[dict[str, Any]]) -> list[str]:
-    """One line per aim and database measured: met or not met, with the figure."""
-    found = {(line["endpoint"], line["db"]): line for line in lines}
+def verdicts(lines: list[dict[str, Any]], main_bookings: int | None = None) -> list[str]:
+    """One line per aim and database measured: met or not met, with the figure.
+
+    Lines of a comparison run (``bookings`` other than ``main_bookings``) get no verdict
+    of their own; they are the denominator of the scaling aims.
+    """
+    found = {
+        (line["endpoint"], line["db"]): line
+        for line in lines
+        if line.get("bookings") in (None, main_bookings)
+    }
     said: list[str] = []
     for endpoint, only_engine, metric, threshold in AIMS:
         for engine in ("sqlite", "postgres"):
@@ -819,10 +1042,47 @@ def verdicts(lines: list[dict[str, Any]]) -> list[str]:
                 aim, figure = f"p99 < {threshold:.0f} ms", f"{value:.1f} ms"
             if line["errors"]:
                 met, figure = False, f"{figure}, {line['errors']} errors"
-            caveat = _caveats(used)
+            share = line.get("non_201_share")
+            if share:
+                figure += f", {share:.1%} not 201"
             said.append(
-                f"aim {endpoint} {aim} on {engine} at {line['connections']} connections: "
-                f"{'met' if met else 'NOT MET'} ({figure}){caveat}"
+                f"aim {endpoint} {aim} on {engine} at {_where(line)}: "
+                f"{'met' if met else 'NOT MET'} ({figure}){_caveats(used)}"
+            )
+    said += _scaling_verdicts(lines, found)
+    return said
+
+
+def _where(line: dict[str, Any]) -> str:
+    where = f"{line['connections']} connections"
+    if line["endpoint"] in VENUE_ENDPOINTS:
+        where += f", {line['bookings']} bookings"
+    return where
+
+
+def _scaling_verdicts(
+    lines: list[dict[str, Any]], found: dict[tuple[str, str], dict[str, Any]]
+) -> list[str]:
+    """The throughput at the main size within 20% of the comparison's, per endpoint."""
+    said = []
+    for endpoint in VENUE_ENDPOINTS:
+        for engine in ("sqlite", "postgres"):
+            line = found.get((endpoint, engine))
+            if line is None or line.get("rps_ratio_to_compared") is None:
+                continue
+            compared = next(
+                other
+                for other in lines
+                if (other["endpoint"], other["db"]) == (endpoint, engine)
+                and other.get("bookings") == line["compared_bookings"]
+            )
+            value = line["rps_ratio_to_compared"]
+            met = value >= SCALING_AIM and not line["errors"] and not compared["errors"]
+            figure = f"{value:.3f}: {line['rps']:.0f} / {line['compared_rps']:.0f} rps"
+            said.append(
+                f"aim {endpoint} rps at {line['bookings']} bookings >= {SCALING_AIM:.2f} x rps "
+                f"at {line['compared_bookings']} on {engine}: "
+                f"{'met' if met else 'NOT MET'} ({figure}){_caveats([line, compared])}"
             )
     return said
 
@@ -879,7 +1139,35 @@ def parse_options(argv: list[str] | None) -> Options:
         default=0.15,
         help="'quiet' means other processes use less than this many cores",
     )
+    parser.add_argument(
+        "--suite",
+        choices=("foundation", "venues", "all"),
+        default="all",
+        help="foundation: health, staff and login; venues: venue list, calendar, availability "
+        "search and booking create; all: both",
+    )
+    parser.add_argument("--venues", type=int, default=500, help="venues to seed (venues suite)")
+    parser.add_argument("--rooms", type=int, default=2000, help="rooms to seed (venues suite)")
+    parser.add_argument(
+        "--bookings", type=int, default=200_000, help="bookings to seed (venues suite)"
+    )
+    parser.add_argument(
+        "--compare-bookings",
+        type=int,
+        default=None,
+        metavar="N",
+        help="also run the venues suite on a database of N bookings (e.g. 20000), first, and "
+        "report each endpoint's throughput at --bookings over its throughput at N",
+    )
     args = parser.parse_args(argv)
+    if args.venues < 60 or args.rooms < args.venues or args.bookings < 0:
+        parser.error(
+            "need --venues >= 60 (a full page of 50), --rooms >= --venues, --bookings >= 0"
+        )
+    if args.compare_bookings is not None and (
+        args.suite == "foundation" or args.compare_bookings < 0
+    ):
+        parser.error("--compare-bookings needs the venues suite and a count >= 0")
     if args.users < 50:
         parser.error("--users must be at least 50 (the page of 50 must be full)")
     if min(args.duration, args.connections) < 1 or args.warmup < 0:
@@ -905,11 +1193,39 @@ def parse_options(argv: list[str] | None) -> Options:
         quiet_cores=args.quiet_cores,
         keep_logs=args.keep_logs.resolve() if args.keep_logs else None,
         noisy_retries=max(args.noisy_retries, 0),
+        suite=args.suite,
+        venues=args.venues,
+        rooms=args.rooms,
+        bookings=args.bookings,
+        compare_bookings=args.compare_bookings,
     )
 
 
 def _raise_stop(signum: int, _: FrameType | None) -> None:
     raise Stop(signal.Signals(signum).name)
+
+
+def run_engine(
+    engine: str, options: Options, processes: Processes, work_dir: Path, bookings: int | None
+) -> list[dict[str, Any]]:
+    """The comparison pass if asked for (venues suite only), then the main pass.
+
+    Prints each pass's lines as soon as it is done; answers them all.
+    """
+    compared: list[dict[str, Any]] = []
+    if options.compare_bookings is not None:
+        compared = run_pass(
+            engine, options, processes, work_dir, suite="venues", bookings=options.compare_bookings
+        )
+        for line in compared:
+            print(json.dumps(line), flush=True)
+    measured = run_pass(
+        engine, options, processes, work_dir, suite=options.suite, bookings=bookings
+    )
+    compare_sizes(measured, compared)
+    for line in measured:
+        print(json.dumps(line), flush=True)
+    return compared + measured
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -928,11 +1244,10 @@ def main(argv: list[str] | None = None) -> int:
     log(f"generator: {options.generator}; server: {options.server}")
     lines: list[dict[str, Any]] = []
     work_dir = Path(tempfile.mkdtemp(prefix="stepwise-bench-"))
+    bookings = None if options.suite == "foundation" else options.bookings
     try:
         for engine in options.engines:
-            for line in run_pass(engine, options, processes, work_dir):
-                lines.append(line)
-                print(json.dumps(line), flush=True)
+            lines += run_engine(engine, options, processes, work_dir, bookings)
     except (KeyboardInterrupt, Stop):
         log("interrupted: servers stopped, bench database dropped; removing the temp directory")
         return 130
@@ -942,7 +1257,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         processes.stop_all()
         shutil.rmtree(work_dir, ignore_errors=True)
-    for verdict in verdicts(lines):
+    for verdict in verdicts(lines, bookings):
         print(verdict, file=sys.stderr, flush=True)
     return 1 if any(line["errors"] for line in lines) else 0
 
