@@ -17,6 +17,7 @@ from api.web.controllers.audit import AuditController
 from api.web.controllers.auth import AuthController
 from api.web.controllers.availability import AvailabilityController
 from api.web.controllers.bookings import BookingCalendarController, BookingController
+from api.web.controllers.courses import CourseController
 from api.web.controllers.health import HealthController
 from api.web.controllers.rooms import RoomController, VenueRoomController
 from api.web.controllers.staff import StaffController
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             BookingController,
             BookingCalendarController,
             AvailabilityController,
+            CourseController,
         ],
         guards=[signed_in],
         dependencies={"actor": Provide(provide_actor)},
