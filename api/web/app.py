@@ -19,6 +19,7 @@ from api.web.controllers.availability import AvailabilityController
 from api.web.controllers.bookings import BookingCalendarController, BookingController
 from api.web.controllers.courses import CourseController
 from api.web.controllers.health import HealthController
+from api.web.controllers.patients import PatientController
 from api.web.controllers.rooms import RoomController, VenueRoomController
 from api.web.controllers.staff import StaffController
 from api.web.controllers.venues import VenueController, VenueHoursController
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             BookingController,
             BookingCalendarController,
             AvailabilityController,
+            PatientController,
             CourseController,
         ],
         guards=[signed_in],

@@ -1,0 +1,110 @@
+"""Patients: admins create and edit; admins and supervisors read and search.
+
+Facilitators get 403 on every patient route for now: once enrolments land they will read
+the patients of the groups they run, and no others.
+"""
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Controller, Response, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from api.core import clock
+from api.core.actor import Actor, Role
+from api.core.schemas import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from api.web.etags import etag, version_from_if_match
+from api.web.openapi_docs import problems
+from api.web.security import requires
+from groups import patients
+from groups.schemas.patients import PatientCreate, PatientRead, PatientUpdate
+
+IfMatch = Annotated[
+    str | None,
+    HeaderParameter(name="If-Match", description='The ETag you read, e.g. "v3".'),
+]
+PageSize = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)]
+WRITE = requires(Role.ADMIN)
+# Not facilitators, until enrolments restrict them to their own groups' patients.
+READ = requires(Role.ADMIN, Role.SUPERVISOR)
+
+
+def _with_etag(patient: PatientRead, status_code: int = HTTP_200_OK) -> Response[PatientRead]:
+    return Response(patient, status_code=status_code, headers={"ETag": etag(patient.version)})
+
+
+class PatientController(Controller):
+    """/api/v1/patients: create, search, read, edit; every read audited."""
+
+    path = "/patients"
+    tags = ("patients",)
+
+    @get("/", guards=[READ], summary="Search patients")
+    async def search_patients(
+        self,
+        actor: NamedDependency[Actor],
+        nhs_number: FromQuery[str | None] = None,
+        family_name: Annotated[
+            str | None, QueryParameter(description="Any case; with date_of_birth.")
+        ] = None,
+        date_of_birth: FromQuery[date | None] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: PageSize = DEFAULT_PAGE_SIZE,
+    ) -> Page[PatientRead]:
+        """By NHS number, or by family name and date of birth; each patient shown is audited."""
+        return await patients.search_patients(
+            by=actor,
+            now=clock.now(),
+            nhs_number=nhs_number,
+            family_name=family_name,
+            date_of_birth=date_of_birth,
+            cursor=cursor,
+            limit=limit,
+        )
+
+    @post(
+        "/",
+        guards=[WRITE],
+        status_code=HTTP_201_CREATED,
+        opt=problems(409),
+        summary="Add a patient",
+    )
+    async def create_patient(
+        self, data: JSONBody[PatientCreate], actor: NamedDependency[Actor]
+    ) -> Response[PatientRead]:
+        """A held NHS number is a 409 whose existing_patient_id names the record."""
+        patient = await patients.create_patient(data, by=actor, now=clock.now())
+        return _with_etag(patient, HTTP_201_CREATED)
+
+    @get("/{patient_id:uuid}", guards=[READ], opt=problems(404), summary="One patient")
+    async def get_patient(
+        self, patient_id: FromPath[UUID], actor: NamedDependency[Actor]
+    ) -> Response[PatientRead]:
+        """With its ETag; the read is audited."""
+        return _with_etag(await patients.get_patient(patient_id, by=actor, now=clock.now()))
+
+    @patch(
+        "/{patient_id:uuid}",
+        guards=[WRITE],
+        opt=problems(404, 409, 412, 428),
+        summary="Edit a patient",
+    )
+    async def update_patient(
+        self,
+        patient_id: FromPath[UUID],
+        data: JSONBody[PatientUpdate],
+        actor: NamedDependency[Actor],
+        if_match: IfMatch = None,
+    ) -> Response[PatientRead]:
+        """Needs If-Match: two admins editing at once never overwrite each other."""
+        patient = await patients.update_patient(
+            patient_id,
+            data,
+            expected_version=version_from_if_match(if_match),
+            by=actor,
+            now=clock.now(),
+        )
+        return _with_etag(patient)
