@@ -12,6 +12,7 @@ import sqlite3
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from asyncpg.exceptions import UniqueViolationError  # type: ignore[import-untyped]
 
@@ -19,11 +20,13 @@ from api.core.actor import Actor, Role
 from api.core.database import write_transaction
 from api.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from api.core.schemas import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
+from api.core.settings import get_settings
 from api.identity import audit
 from api.identity.versioning import write_versioned
 from groups.rules.nhs_number import InvalidNhsNumber, normalise_nhs_number
 from groups.schemas.patients import InterpreterKind, PatientCreate, PatientRead, PatientUpdate
 from groups.tables import Patient
+from scheduling.schemas.venues import one_line
 
 ENTITY = "patient"
 # Facilitators are left out until enrolments land: then they read their groups' patients.
@@ -81,6 +84,13 @@ def _column_values(model: PatientCreate | PatientUpdate) -> dict[str, Any]:
     return values
 
 
+def _check_birth_date(born: date | None, *, now: datetime) -> None:
+    """A date of birth after today (in the service's zone) is a typing slip."""
+    today = now.astimezone(ZoneInfo(get_settings().service.time_zone)).date()
+    if born is not None and born > today:
+        raise InvalidInput([{"field": "date_of_birth", "reason": "is in the future"}])
+
+
 async def _existing_with_nhs_number(nhs_number: str) -> UUID | None:
     row = await Patient.select(Patient.id).where(Patient.nhs_number == nhs_number).first()
     return None if row is None else UUID(str(row["id"]))
@@ -115,6 +125,7 @@ async def create_patient(new: PatientCreate, *, by: Actor, now: datetime) -> Pat
     """Add a patient; an NHS number already held is a 409 naming the existing record."""
     _require_admin(by)
     _check_interpreter(new.interpreter_needed, new.interpreter_language, new.interpreter_kind)
+    _check_birth_date(new.date_of_birth, now=now)
     try:
         async with write_transaction():
             await _refuse_duplicate(new.nhs_number)
@@ -168,8 +179,12 @@ def _search_conditions(
         raise InvalidInput(
             [{"field": field, "reason": "give nhs_number, or family_name with date_of_birth"}]
         )
+    try:
+        folded = one_line(family_name.strip()).casefold()
+    except ValueError as error:
+        raise InvalidInput([{"field": "family_name", "reason": str(error)}]) from None
     return [
-        Patient.family_name_folded == family_name.strip().casefold(),
+        Patient.family_name_folded == folded,
         Patient.date_of_birth == date_of_birth,
     ]
 
@@ -217,6 +232,7 @@ async def update_patient(
 ) -> PatientRead:
     """Edit a patient if ``expected_version`` is still current (else 412; 428 without one)."""
     _require_admin(by)
+    _check_birth_date(changes.date_of_birth, now=now)
     sent = _column_values(changes)
     values: dict[Any, Any] = {getattr(Patient, name): value for name, value in sent.items()}
     if changes.family_name is not None:

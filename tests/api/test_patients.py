@@ -2,7 +2,9 @@
 
 import asyncio
 from collections import Counter
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -300,6 +302,26 @@ async def test_create_patient_with_invalid_field_is_400_naming_it(
     assert response.json() == invalid(field, reason)
 
 
+async def test_create_patient_born_after_today_is_400_and_today_is_allowed(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    admin = await staff.signed_in(Role.ADMIN)
+    today = datetime.now(ZoneInfo("Europe/London")).date()
+
+    tomorrow = await client.post(
+        PATIENTS,
+        json=patient_body(date_of_birth=(today + timedelta(days=1)).isoformat()),
+        headers=admin.headers,
+    )
+    born_today = await client.post(
+        PATIENTS, json=patient_body(date_of_birth=today.isoformat()), headers=admin.headers
+    )
+
+    assert tomorrow.status_code == 400
+    assert tomorrow.json() == invalid("date_of_birth", "is in the future")
+    assert (born_today.status_code, born_today.json()["date_of_birth"]) == (201, today.isoformat())
+
+
 async def test_get_patient_unknown_id_is_404(
     staff: StaffFactory, client: httpx.AsyncClient
 ) -> None:
@@ -442,6 +464,11 @@ async def test_search_with_no_match_is_empty_and_audits_nothing(
             {"nhs_number": NHS, "family_name": "Lovelace"},
             "nhs_number",
             "search by NHS number, or by family name and date of birth, not both",
+        ),
+        (
+            {"family_name": "Love\x00lace", "date_of_birth": "1985-12-10"},
+            "family_name",
+            "must be one line, without control characters",
         ),
         (
             {"nhs_number": NHS, "cursor": "bm90LWEtY3Vyc29y"},
