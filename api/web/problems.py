@@ -7,6 +7,7 @@ with a correlation id (the request id), logged with its stack and nothing from t
 
 import logging
 import re
+import traceback
 from typing import Any
 
 from litestar import Request, Response
@@ -122,12 +123,25 @@ def _from_http(error: HTTPException) -> ProblemDetailsException:
     )
 
 
+def _stack_without_values(error: BaseException) -> str:
+    # Frames (file, line, function, source line) but never the exception's own text:
+    # drivers put query arguments there (asyncpg: "invalid input for query argument $6:
+    # '1985-12-10'"), and those can be patient details.
+    parts: list[str] = []
+    current: BaseException | None = error
+    while current is not None and len(parts) < 10:
+        parts.append(f"{type(current).__module__}.{type(current).__qualname__}, raised at:\n")
+        parts.extend(traceback.format_tb(current.__traceback__))
+        current = current.__cause__ or current.__context__
+    return "".join(parts)
+
+
 def _from_unexpected(error: Exception) -> ProblemDetailsException:
     correlation_id = request_id_var.get()
     _log.error(
-        "unhandled %s",
+        "unhandled %s (its text withheld: it may hold patient data)\n%s",
         type(error).__name__,
-        exc_info=error,
+        _stack_without_values(error),
         extra={"correlation_id": correlation_id},
     )
     return ProblemDetailsException(
