@@ -14,6 +14,7 @@ from piccolo.table import Table
 from api.core.actor import Actor, Role
 from api.core.database import write_transaction
 from api.core.errors import Forbidden, InvalidInput, NotFound
+from api.core.prepared import fetch_page_rows
 from api.core.schemas import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
 from api.identity import audit
 from api.identity.versioning import write_versioned
@@ -150,6 +151,36 @@ async def list_venues(
     value asked for; ``q`` is a case-insensitive name prefix.
     """
     require_reader(by)
+    conditions = _venue_filters(
+        town=town,
+        postcode_district=postcode_district,
+        kind=kind,
+        q=q,
+        include_archived=include_archived,
+        facilities=facilities or {},
+    )
+    if cursor is not None:
+        conditions.append(after_name_and_id(Venue, cursor))
+    query = Venue.select(*_READ_COLUMNS).order_by(Venue.name, Venue.id).limit(limit + 1)
+    if conditions:
+        query = query.where(*conditions)
+    rows = await fetch_page_rows(query)
+    page = Page[VenueRead].model_validate({"items": rows[:limit]})
+    if len(rows) > limit:
+        last = page.items[-1]
+        page.next_cursor = encode_cursor(last.name, str(last.id))
+    return page
+
+
+def _venue_filters(
+    *,
+    town: str | None,
+    postcode_district: str | None,
+    kind: VenueKind | None,
+    q: str | None,
+    include_archived: bool,
+    facilities: dict[str, bool],
+) -> list[Any]:
     conditions: list[Any] = []
     if not include_archived:
         conditions.append(Venue.is_archived.eq(False))
@@ -161,21 +192,12 @@ async def list_venues(
         conditions.append(Venue.kind == kind.value)
     if q:
         conditions.append(name_prefix('"venue"."name"', plain_query("q", q)))
-    for facility, wanted in (facilities or {}).items():
+    for facility, wanted in facilities.items():
         if facility not in _FACILITIES:
             raise InvalidInput([{"field": facility, "reason": "is not a filter"}])
         column: Any = getattr(Venue, facility)
         conditions.append(column == wanted)
-    if cursor is not None:
-        conditions.append(after_name_and_id(Venue, cursor))
-    query = Venue.select(*_READ_COLUMNS).order_by(Venue.name, Venue.id).limit(limit + 1)
-    if conditions:
-        query = query.where(*conditions)
-    rows = await query
-    items = [VenueRead.model_validate(row) for row in rows[:limit]]
-    last = items[-1] if items else None
-    next_cursor = encode_cursor(last.name, str(last.id)) if last and len(rows) > limit else None
-    return Page[VenueRead](items=items, next_cursor=next_cursor)
+    return conditions
 
 
 async def update_venue(

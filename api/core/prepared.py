@@ -116,3 +116,14 @@ async def run_sql(
     else:
         records = await db._run_in_new_connection(sql, list(args))
     return [dict(record) for record in records]
+
+
+async def fetch_page_rows(query: Any) -> list[dict[str, Any]]:
+    """Run a Piccolo select built per request (its filters vary) as one page read.
+
+    On SQLite the rows come back raw, for a response model to parse in one call
+    (``raw_rows`` above): per-row Python type converters cost more than the query.
+    """
+    db = engine()
+    sql, args = query.querystrings[0].compile_string(engine_type=db.engine_type)
+    return await run_sql(db, sql, args, point_read=True, raw_rows=True)
