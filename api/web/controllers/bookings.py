@@ -5,14 +5,15 @@ from uuid import UUID
 
 from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.core import clock
 from api.core.actor import Actor, Role
-from api.core.schemas import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
-from api.web.etags import etag, version_from_if_match
+from api.core.schemas import DEFAULT_PAGE_SIZE, Page
+from api.web.etags import version_from_if_match
 from api.web.openapi_docs import problems
+from api.web.params import IfMatch, PageSize, with_etag
 from api.web.security import requires
 from scheduling import booking_queries, bookings, calendars
 from scheduling.schemas.bookings import (
@@ -23,11 +24,6 @@ from scheduling.schemas.bookings import (
     VenueCalendarRead,
 )
 
-IfMatch = Annotated[
-    str | None,
-    HeaderParameter(name="If-Match", description='The ETag you read, e.g. "v3".'),
-]
-PageSize = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)]
 CalendarSize = Annotated[int, QueryParameter(ge=1, le=calendars.CALENDAR_PAGE_SIZE)]
 # Dates are parsed by the service, so a problem names "from" and "to" as sent (required).
 FromDate = Annotated[
@@ -46,10 +42,6 @@ ToDate = Annotated[
 ]
 WRITE = requires(Role.ADMIN)
 READ = requires(Role.ADMIN, Role.FACILITATOR, Role.SUPERVISOR)
-
-
-def _with_etag(booking: BookingRead, status_code: int = HTTP_200_OK) -> Response[BookingRead]:
-    return Response(booking, status_code=status_code, headers={"ETag": etag(booking.version)})
 
 
 class BookingController(Controller):
@@ -74,12 +66,12 @@ class BookingController(Controller):
         holiday, or another booking of the room (named).
         """
         booking = await bookings.book_room(data, by=actor, now=clock.now())
-        return _with_etag(booking, HTTP_201_CREATED)
+        return with_etag(booking, HTTP_201_CREATED)
 
     @get("/{booking_id:uuid}", guards=[READ], opt=problems(404), summary="One booking")
     async def get_booking(self, booking_id: FromPath[UUID]) -> Response[BookingRead]:
         """With its ETag, for a later edit's If-Match."""
-        return _with_etag(await booking_queries.get_booking(booking_id))
+        return with_etag(await booking_queries.get_booking(booking_id))
 
     @patch(
         "/{booking_id:uuid}",
@@ -102,7 +94,7 @@ class BookingController(Controller):
             by=actor,
             now=clock.now(),
         )
-        return _with_etag(booking)
+        return with_etag(booking)
 
     @post(
         "/{booking_id:uuid}/cancel",
@@ -124,7 +116,7 @@ class BookingController(Controller):
             by=actor,
             now=clock.now(),
         )
-        return _with_etag(booking)
+        return with_etag(booking)
 
 
 class BookingCalendarController(Controller):

@@ -5,29 +5,21 @@ from uuid import UUID
 
 from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.core import clock
 from api.core.actor import Actor, Role
-from api.core.schemas import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
-from api.web.etags import etag, version_from_if_match
+from api.core.schemas import DEFAULT_PAGE_SIZE, Page
+from api.web.etags import version_from_if_match
 from api.web.openapi_docs import problems
+from api.web.params import IfMatch, PageSize, with_etag
 from api.web.security import requires
 from groups import courses
 from groups.schemas.courses import CourseCreate, CourseRead, CourseUpdate, Problem
 
-IfMatch = Annotated[
-    str | None,
-    HeaderParameter(name="If-Match", description='The ETag you read, e.g. "v3".'),
-]
-PageSize = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)]
 WRITE = requires(Role.ADMIN)
 READ = requires(Role.ADMIN, Role.FACILITATOR, Role.SUPERVISOR)
-
-
-def _with_etag(course: CourseRead, status_code: int = HTTP_200_OK) -> Response[CourseRead]:
-    return Response(course, status_code=status_code, headers={"ETag": etag(course.version)})
 
 
 class CourseController(Controller):
@@ -66,14 +58,14 @@ class CourseController(Controller):
     ) -> Response[CourseRead]:
         """A duplicate name is a 409 naming ``name``; the answer carries the ETag."""
         course = await courses.create_course(data, by=actor, now=clock.now())
-        return _with_etag(course, HTTP_201_CREATED)
+        return with_etag(course, HTTP_201_CREATED)
 
     @get("/{course_id:uuid}", guards=[READ], opt=problems(404), summary="One course")
     async def get_course(
         self, course_id: FromPath[UUID], actor: NamedDependency[Actor]
     ) -> Response[CourseRead]:
         """With its ETag, for a later edit's If-Match."""
-        return _with_etag(await courses.get_course(course_id, by=actor))
+        return with_etag(await courses.get_course(course_id, by=actor))
 
     @patch(
         "/{course_id:uuid}",
@@ -96,7 +88,7 @@ class CourseController(Controller):
             by=actor,
             now=clock.now(),
         )
-        return _with_etag(course)
+        return with_etag(course)
 
     @post(
         "/{course_id:uuid}/archive",
@@ -116,7 +108,7 @@ class CourseController(Controller):
             by=actor,
             now=clock.now(),
         )
-        return _with_etag(course)
+        return with_etag(course)
 
     @post(
         "/{course_id:uuid}/unarchive",
@@ -136,4 +128,4 @@ class CourseController(Controller):
             by=actor,
             now=clock.now(),
         )
-        return _with_etag(course)
+        return with_etag(course)

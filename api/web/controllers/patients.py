@@ -10,30 +10,22 @@ from uuid import UUID
 
 from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_201_CREATED
 
 from api.core import clock
 from api.core.actor import Actor, Role
-from api.core.schemas import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
-from api.web.etags import etag, version_from_if_match
+from api.core.schemas import DEFAULT_PAGE_SIZE, Page
+from api.web.etags import version_from_if_match
 from api.web.openapi_docs import problems
+from api.web.params import IfMatch, PageSize, with_etag
 from api.web.security import requires
 from groups import patients
 from groups.schemas.patients import PatientCreate, PatientRead, PatientUpdate
 
-IfMatch = Annotated[
-    str | None,
-    HeaderParameter(name="If-Match", description='The ETag you read, e.g. "v3".'),
-]
-PageSize = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)]
 WRITE = requires(Role.ADMIN)
 # Not facilitators, until enrolments restrict them to their own groups' patients.
 READ = requires(Role.ADMIN, Role.SUPERVISOR)
-
-
-def _with_etag(patient: PatientRead, status_code: int = HTTP_200_OK) -> Response[PatientRead]:
-    return Response(patient, status_code=status_code, headers={"ETag": etag(patient.version)})
 
 
 class PatientController(Controller):
@@ -77,14 +69,14 @@ class PatientController(Controller):
     ) -> Response[PatientRead]:
         """A held NHS number is a 409 whose existing_patient_id names the record."""
         patient = await patients.create_patient(data, by=actor, now=clock.now())
-        return _with_etag(patient, HTTP_201_CREATED)
+        return with_etag(patient, HTTP_201_CREATED)
 
     @get("/{patient_id:uuid}", guards=[READ], opt=problems(404), summary="One patient")
     async def get_patient(
         self, patient_id: FromPath[UUID], actor: NamedDependency[Actor]
     ) -> Response[PatientRead]:
         """With its ETag; the read is audited."""
-        return _with_etag(await patients.get_patient(patient_id, by=actor, now=clock.now()))
+        return with_etag(await patients.get_patient(patient_id, by=actor, now=clock.now()))
 
     @patch(
         "/{patient_id:uuid}",
@@ -107,4 +99,4 @@ class PatientController(Controller):
             by=actor,
             now=clock.now(),
         )
-        return _with_etag(patient)
+        return with_etag(patient)

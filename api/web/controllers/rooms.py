@@ -5,23 +5,19 @@ from uuid import UUID
 
 from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.core import clock
 from api.core.actor import Actor, Role
-from api.core.schemas import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
-from api.web.etags import etag, version_from_if_match
+from api.core.schemas import DEFAULT_PAGE_SIZE, Page
+from api.web.etags import version_from_if_match
 from api.web.openapi_docs import problems
+from api.web.params import IfMatch, PageSize, with_etag
 from api.web.security import requires
 from scheduling import rooms
 from scheduling.schemas.rooms import MAX_CAPACITY, Equipment, RoomCreate, RoomRead, RoomUpdate
 
-IfMatch = Annotated[
-    str | None,
-    HeaderParameter(name="If-Match", description='The ETag you read, e.g. "v3".'),
-]
-PageSize = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)]
 CapacityMin = Annotated[
     int | None, QueryParameter(ge=1, le=MAX_CAPACITY, description="Seats at least this many.")
 ]
@@ -31,10 +27,6 @@ EquipmentFilter = Annotated[
 ]
 WRITE = requires(Role.ADMIN)
 READ = requires(Role.ADMIN, Role.FACILITATOR, Role.SUPERVISOR)
-
-
-def _with_etag(room: RoomRead, status_code: int = HTTP_200_OK) -> Response[RoomRead]:
-    return Response(room, status_code=status_code, headers={"ETag": etag(room.version)})
 
 
 class VenueRoomController(Controller):
@@ -77,7 +69,7 @@ class VenueRoomController(Controller):
     ) -> Response[RoomRead]:
         """An archived venue gets no new rooms (409)."""
         room = await rooms.create_room(venue_id, data, by=actor, now=clock.now())
-        return _with_etag(room, HTTP_201_CREATED)
+        return with_etag(room, HTTP_201_CREATED)
 
 
 class RoomController(Controller):
@@ -115,7 +107,7 @@ class RoomController(Controller):
         self, room_id: FromPath[UUID], actor: NamedDependency[Actor]
     ) -> Response[RoomRead]:
         """With its ETag, for a later edit's If-Match."""
-        return _with_etag(await rooms.get_room(room_id, by=actor))
+        return with_etag(await rooms.get_room(room_id, by=actor))
 
     @patch("/{room_id:uuid}", guards=[WRITE], opt=problems(404, 412, 428), summary="Edit a room")
     async def update_room(
@@ -133,7 +125,7 @@ class RoomController(Controller):
             by=actor,
             now=clock.now(),
         )
-        return _with_etag(room)
+        return with_etag(room)
 
     @post(
         "/{room_id:uuid}/archive",
@@ -153,7 +145,7 @@ class RoomController(Controller):
             by=actor,
             now=clock.now(),
         )
-        return _with_etag(room)
+        return with_etag(room)
 
     @post(
         "/{room_id:uuid}/unarchive",
@@ -173,4 +165,4 @@ class RoomController(Controller):
             by=actor,
             now=clock.now(),
         )
-        return _with_etag(room)
+        return with_etag(room)

@@ -1,16 +1,15 @@
 """Staff accounts, for admins."""
 
-from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.core import clock
 from api.core.actor import Actor, Role
-from api.core.schemas import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
+from api.core.schemas import DEFAULT_PAGE_SIZE, Page
 from api.identity import accounts
 from api.identity.schemas import (
     PasswordReset,
@@ -19,19 +18,10 @@ from api.identity.schemas import (
     StaffUserRead,
     StaffUserUpdate,
 )
-from api.web.etags import etag, version_from_if_match
+from api.web.etags import version_from_if_match
 from api.web.openapi_docs import problems
+from api.web.params import IfMatch, PageSize, with_etag
 from api.web.security import requires
-
-IfMatch = Annotated[
-    str | None,
-    HeaderParameter(name="If-Match", description='The ETag you read, e.g. "v3".'),
-]
-PageSize = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)]
-
-
-def _with_etag(user: StaffUserRead, status_code: int = HTTP_200_OK) -> Response[StaffUserRead]:
-    return Response(user, status_code=status_code, headers={"ETag": etag(user.version)})
 
 
 class StaffController(Controller):
@@ -68,7 +58,7 @@ class StaffController(Controller):
         self, user_id: FromPath[UUID], actor: NamedDependency[Actor]
     ) -> Response[StaffUserRead]:
         """With its ETag, for a later edit's If-Match."""
-        return _with_etag(await accounts.get_staff_user(user_id, by=actor))
+        return with_etag(await accounts.get_staff_user(user_id, by=actor))
 
     @patch("/{user_id:uuid}", opt=problems(404, 409, 412, 428), summary="Edit a staff account")
     async def update_staff(
@@ -86,7 +76,7 @@ class StaffController(Controller):
             by=actor,
             now=clock.now(),
         )
-        return _with_etag(user)
+        return with_etag(user)
 
     @post(
         "/{user_id:uuid}/deactivate",
@@ -105,7 +95,7 @@ class StaffController(Controller):
             by=actor,
             now=clock.now(),
         )
-        return _with_etag(user)
+        return with_etag(user)
 
     @post(
         "/{user_id:uuid}/reactivate",
@@ -124,7 +114,7 @@ class StaffController(Controller):
             by=actor,
             now=clock.now(),
         )
-        return _with_etag(user)
+        return with_etag(user)
 
     @post(
         "/{user_id:uuid}/password-reset",

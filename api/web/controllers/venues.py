@@ -6,14 +6,15 @@ from uuid import UUID
 
 from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from api.core import clock
 from api.core.actor import Actor, Role
-from api.core.schemas import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
-from api.web.etags import etag, version_from_if_match
+from api.core.schemas import DEFAULT_PAGE_SIZE, Page
+from api.web.etags import version_from_if_match
 from api.web.openapi_docs import problems
+from api.web.params import IfMatch, PageSize, with_etag
 from api.web.security import requires
 from scheduling import venue_hours, venues
 from scheduling.schemas.venues import (
@@ -28,17 +29,8 @@ from scheduling.schemas.venues import (
     VenueUpdate,
 )
 
-IfMatch = Annotated[
-    str | None,
-    HeaderParameter(name="If-Match", description='The ETag you read, e.g. "v3".'),
-]
-PageSize = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)]
 WRITE = requires(Role.ADMIN)
 READ = requires(Role.ADMIN, Role.FACILITATOR, Role.SUPERVISOR)
-
-
-def _with_etag(venue: VenueRead, status_code: int = HTTP_200_OK) -> Response[VenueRead]:
-    return Response(venue, status_code=status_code, headers={"ETag": etag(venue.version)})
 
 
 class VenueController(Controller):
@@ -88,14 +80,14 @@ class VenueController(Controller):
     ) -> Response[VenueRead]:
         """The postcode is normalised and its district stored; the answer carries the ETag."""
         venue = await venues.create_venue(data, by=actor, now=clock.now())
-        return _with_etag(venue, HTTP_201_CREATED)
+        return with_etag(venue, HTTP_201_CREATED)
 
     @get("/{venue_id:uuid}", guards=[READ], opt=problems(404), summary="One venue")
     async def get_venue(
         self, venue_id: FromPath[UUID], actor: NamedDependency[Actor]
     ) -> Response[VenueRead]:
         """With its ETag, for a later edit's If-Match."""
-        return _with_etag(await venues.get_venue(venue_id, by=actor))
+        return with_etag(await venues.get_venue(venue_id, by=actor))
 
     @patch("/{venue_id:uuid}", guards=[WRITE], opt=problems(404, 412, 428), summary="Edit a venue")
     async def update_venue(
@@ -113,7 +105,7 @@ class VenueController(Controller):
             by=actor,
             now=clock.now(),
         )
-        return _with_etag(venue)
+        return with_etag(venue)
 
     @post(
         "/{venue_id:uuid}/archive",
@@ -133,7 +125,7 @@ class VenueController(Controller):
             by=actor,
             now=clock.now(),
         )
-        return _with_etag(venue)
+        return with_etag(venue)
 
     @post(
         "/{venue_id:uuid}/unarchive",
@@ -153,7 +145,7 @@ class VenueController(Controller):
             by=actor,
             now=clock.now(),
         )
-        return _with_etag(venue)
+        return with_etag(venue)
 
 
 class VenueHoursController(Controller):
