@@ -6,16 +6,13 @@ course never changes a group already scheduled from it.
 
 import copy
 import json
-import sqlite3
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import asyncpg  # type: ignore[import-untyped]
-
 from api.core.actor import Actor, Role
-from api.core.database import write_transaction
+from api.core.database import CONSTRAINT_ERRORS, is_unique_violation, write_transaction
 from api.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from api.core.schemas import DEFAULT_PAGE_SIZE, Page, encode_cursor
 from api.identity import audit
@@ -59,13 +56,6 @@ def _require_admin(by: Actor) -> None:
 def _require_reader(by: Actor) -> None:
     if by.user_id is not None and not by.has_any(*READERS):
         raise Forbidden("Your role does not allow this.")
-
-
-def _is_unique_violation(error: Exception) -> bool:
-    # The only unique column a write can clash on is the name (ids are random UUIDs).
-    if isinstance(error, asyncpg.UniqueViolationError):
-        return True
-    return isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error)
 
 
 def _stored_plan(plan: list[PlannedSessionCreate]) -> list[dict[str, Any]]:
@@ -126,8 +116,9 @@ async def create_course(new: CourseCreate, *, by: Actor, now: datetime) -> Cours
         async with write_transaction():
             await course.save()
             await audit.record(by, "course.create", ENTITY, course.id, now=now)
-    except (asyncpg.UniqueViolationError, sqlite3.IntegrityError) as error:
-        if not _is_unique_violation(error):
+    except CONSTRAINT_ERRORS as error:
+        # The only unique column a write can clash on is the name (ids are random UUIDs).
+        if not is_unique_violation(error):
             raise
         raise Conflict(_DUPLICATE_NAME, field="name") from error
     return _read(await _course_row(course.id))
@@ -225,8 +216,9 @@ async def update_course(
                 Course, course_id, values, expected_version=expected_version, now=now
             ):
                 await audit.record(by, "course.update", ENTITY, course_id, now=now)
-    except (asyncpg.UniqueViolationError, sqlite3.IntegrityError) as error:
-        if not _is_unique_violation(error):
+    except CONSTRAINT_ERRORS as error:
+        # The only unique column a write can clash on is the name (ids are random UUIDs).
+        if not is_unique_violation(error):
             raise
         raise Conflict(_DUPLICATE_NAME, field="name") from error
     return _read(await _course_row(course_id))

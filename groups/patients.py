@@ -8,16 +8,13 @@ Nothing here logs or echoes a patient's details: problems say what is wrong, nev
 name, NHS number or date of birth that was sent.
 """
 
-import sqlite3
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from asyncpg.exceptions import UniqueViolationError  # type: ignore[import-untyped]
-
 from api.core.actor import Actor, Role
-from api.core.database import write_transaction
+from api.core.database import CONSTRAINT_ERRORS, is_unique_violation, write_transaction
 from api.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from api.core.schemas import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
 from api.core.settings import get_settings
@@ -34,7 +31,6 @@ READERS = (Role.ADMIN, Role.SUPERVISOR)
 DUPLICATE_DETAIL = "A patient with this NHS number already exists."
 _READ_COLUMNS = tuple(getattr(Patient, name) for name in PatientRead.model_fields)
 _DATE_FIELDS = ("date_of_birth", "referral_date")
-_UNIQUE_VIOLATIONS = (sqlite3.IntegrityError, UniqueViolationError)
 
 
 def _require_admin(by: Actor) -> None:
@@ -138,7 +134,9 @@ async def create_patient(new: PatientCreate, *, by: Actor, now: datetime) -> Pat
             await patient.save()
             await audit.record(by, "patient.create", ENTITY, patient.id, now=now)
             row = await _patient_row(patient.id)
-    except _UNIQUE_VIOLATIONS as error:
+    except CONSTRAINT_ERRORS as error:
+        if not is_unique_violation(error):
+            raise
         raise await _duplicate_after_race(new.nhs_number, error) from None
     return PatientRead.model_validate(row)
 
@@ -252,6 +250,8 @@ async def update_patient(
             ):
                 await audit.record(by, "patient.update", ENTITY, patient_id, now=now)
             row = await _patient_row(patient_id)
-    except _UNIQUE_VIOLATIONS as error:
+    except CONSTRAINT_ERRORS as error:
+        if not is_unique_violation(error):
+            raise
         raise await _duplicate_after_race(changes.nhs_number, error) from None
     return PatientRead.model_validate(row)

@@ -1,8 +1,10 @@
 """The database engine chosen by settings, and the transactions services write in."""
 
 import logging
+import sqlite3
 from typing import Any, TypeVar
 
+from asyncpg.exceptions import UniqueViolationError  # type: ignore[import-untyped]
 from piccolo.engine import engine_finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -106,3 +108,14 @@ def for_update(query: SelectT) -> SelectT:
     if is_postgres():
         return query.lock_rows("UPDATE")
     return query
+
+
+# What either engine raises when a write breaks a constraint; narrow with is_unique_violation.
+CONSTRAINT_ERRORS = (sqlite3.IntegrityError, UniqueViolationError)
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    """Whether a failed write clashed with a unique index (not a foreign key or a check)."""
+    if isinstance(error, UniqueViolationError):
+        return True
+    return isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error)
