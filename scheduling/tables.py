@@ -1,10 +1,11 @@
-"""Scheduling tables: venues, rooms, opening hours, closures and room bookings.
+"""Scheduling tables: venues, rooms, hours, closures, bookings, the outbox and calendar feeds.
 
 Nothing here points into ``groups`` or ``materials``: a booking names what it is for by
 kind and id (DESIGN.md: foreign keys run groups -> scheduling, never back).
 """
 
 from piccolo.columns import (
+    JSON,
     UUID,
     Array,
     Boolean,
@@ -107,3 +108,45 @@ class RoomBooking(Table):
     version = Integer(default=1)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class OutboxMessage(Table):
+    """A message stored before it is sent; ``dedup_key`` makes queuing it twice impossible.
+
+    The recipient is named by kind (patient, staff, duty) and id, never a foreign key
+    into ``groups``. Status: pending, sending, sent, failed, cancelled. ``parameters``
+    fill the template; they never carry clinical detail.
+    """
+
+    id = UUID(primary_key=True, default=UUID4())
+    recipient_kind = Varchar(length=12)
+    recipient_id = Varchar(length=64, index=True)
+    channel = Varchar(length=10)  # sms, email, letter, push, in_app
+    template_key = Varchar(length=60)
+    language = Varchar(length=35, default="en")
+    parameters = JSON(default={})
+    dedup_key = Varchar(length=200, unique=True)
+    urgent = Boolean(default=False)
+    due_at = Timestamptz()
+    status = Varchar(length=10, default="pending")
+    attempts = SmallInt(default=0)
+    last_error = Text(default="")
+    provider_reference = Varchar(length=200, default="")
+    sent_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class CalendarFeed(Table):
+    """A secret, revocable calendar subscription URL; only the token's hash is kept.
+
+    ``owner_kind`` is facilitator, venue or patient; ``owner_id`` names it.
+    """
+
+    id = UUID(primary_key=True, default=UUID4())
+    token_hash = Varchar(length=64, unique=True)
+    owner_kind = Varchar(length=12)
+    owner_id = Varchar(length=64, index=True)
+    created_by = ForeignKey(references=StaffUser, null=True, on_delete=OnDelete.restrict)
+    created_at = Timestamptz(default=TimestamptzNow())
+    revoked_at = Timestamptz(null=True, default=None)

@@ -93,6 +93,57 @@ class SecuritySettings(BaseSettings):
     login_lockout_minutes: int = Field(default=15, ge=1)
 
 
+class GroupSettings(BaseSettings):
+    """How groups fill: invitations, the go/no-go horizon, the DNA policy."""
+
+    model_config = _COMMON
+
+    # An invitation not answered in this many days has expired (the opt-in letter's window).
+    invitation_expiry_days: int = Field(default=14, ge=1, le=90)
+    # The go/no-go list shows groups whose go/no-go date falls within this many days.
+    go_no_go_horizon_days: int = Field(default=21, ge=1, le=365)
+    # Consecutive did-not-attends after which an enrolment is flagged for review.
+    dna_review_after: int = Field(default=2, ge=1, le=10)
+    # Patient-facing calendar events name the course only where the service opts in.
+    show_course_name_to_patients: bool = False
+
+
+class ClinicalSettings(BaseSettings):
+    """Risk alerts: who hears of them and when an unacknowledged one escalates."""
+
+    model_config = _COMMON
+
+    risk_escalation_minutes: int = Field(default=120, ge=5, le=7 * 24 * 60)
+    # The duty clinician told at once of a new alert (no clinical detail in the message).
+    duty_contact_email: str = ""
+    duty_contact_phone: str = ""
+
+
+class MessagingSettings(BaseSettings):
+    """The outbox: which channel delivers, quiet hours, provider credentials."""
+
+    model_config = _COMMON
+
+    delivery: Literal["development", "notify", "smtp"] = "development"
+    quiet_hours_start: int = Field(default=21, ge=0, le=23)
+    quiet_hours_end: int = Field(default=8, ge=0, le=23)
+    notify_api_key: SecretStr | None = None
+    notify_base_url: str = ""
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_sender: str = "stepwise@localhost"
+    max_attempts: int = Field(default=5, ge=1, le=50)
+
+
+class MaterialsSettings(BaseSettings):
+    """Where module attachments live and how large they may be."""
+
+    model_config = _COMMON
+
+    attachment_dir: Path | None = None  # default: <var_dir>/attachments
+    max_attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+
+
 class Settings:
     """All settings, each concern read from the environment once."""
 
@@ -100,6 +151,10 @@ class Settings:
         self.service = ServiceSettings()
         self.database = DatabaseSettings()
         self.security = SecuritySettings()
+        self.groups = GroupSettings()
+        self.clinical = ClinicalSettings()
+        self.messaging = MessagingSettings()
+        self.materials = MaterialsSettings()
 
     def signing_key(self) -> str:
         """The token signing key: from the environment, or kept under var/ in development.

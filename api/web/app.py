@@ -13,6 +13,20 @@ from pydantic import BaseModel
 from api.core.database import close_pool, open_pool
 from api.core.logging import configure_logging
 from api.core.settings import Settings, get_settings
+from api.web.controllers import (
+    calendar_feeds,
+    enrolments,
+    group_sessions,
+    groups,
+    homework,
+    measures,
+    modules,
+    outbox,
+    outcomes,
+    registers,
+    risk_alerts,
+    supervision,
+)
 from api.web.controllers.audit import AuditController
 from api.web.controllers.auth import AuthController
 from api.web.controllers.availability import AvailabilityController
@@ -58,12 +72,24 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AvailabilityController,
             PatientController,
             CourseController,
+            *groups.CONTROLLERS,
+            *enrolments.CONTROLLERS,
+            *group_sessions.CONTROLLERS,
+            *calendar_feeds.CONTROLLERS,
+            *registers.CONTROLLERS,
+            *measures.CONTROLLERS,
+            *risk_alerts.CONTROLLERS,
+            *outcomes.CONTROLLERS,
+            *supervision.CONTROLLERS,
+            *modules.CONTROLLERS,
+            *homework.CONTROLLERS,
+            *outbox.CONTROLLERS,
         ],
         guards=[signed_in],
         dependencies={"actor": Provide(provide_actor)},
     )
     app = Litestar(
-        route_handlers=[HealthController, staff_api],
+        route_handlers=[HealthController, staff_api, *calendar_feeds.PUBLIC_CONTROLLERS],
         on_app_init=[staff_auth.on_app_init],
         plugins=[problem_details_plugin()],
         state=State({STAFF_AUTH_STATE: staff_auth}),

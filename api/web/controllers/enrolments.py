@@ -1,0 +1,6 @@
+"""Enrolments: invite, opt in, transitions, waiting lists."""
+
+from litestar import Controller
+
+# Registered by the app factory under /api/v1 (staff, signed in, role-guarded per route).
+CONTROLLERS: list[type[Controller]] = []

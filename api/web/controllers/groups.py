@@ -1,0 +1,6 @@
+"""Groups: create, list, read (with sessions, facilitators and counts), edit, go/no-go."""
+
+from litestar import Controller
+
+# Registered by the app factory under /api/v1 (staff, signed in, role-guarded per route).
+CONTROLLERS: list[type[Controller]] = []
