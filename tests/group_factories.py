@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
+from groups.courses import frozen_plan
 from groups.tables import Course, Enrolment, Group, GroupFacilitator, GroupSession, Patient
 from scheduling.tables import Room, RoomBooking
 from tests.scheduling_factories import make_room
@@ -20,8 +21,8 @@ SIX_SESSION_PLAN = [
         "title": f"Session {n}",
         "topics": [f"topic {n}"],
         "duration_minutes": 90,
-        "module_slugs": [],
-        "homework_form_slugs": [],
+        "module_refs": [],
+        "homework_refs": [],
     }
     for n in range(1, 7)
 ]
@@ -88,7 +89,8 @@ async def make_group(
         "min_participants": 6,
         "go_no_go_date": first_session_date - timedelta(days=14),
         "status": "draft",
-        "session_plan": course.session_plan,
+        "session_plan": frozen_plan(course.to_dict()),
+        "course_version": course.version,
         **fields,
     }
     group = Group(**values)
