@@ -29,7 +29,13 @@ from scheduling.schemas.venues import (
     VenueOpeningRangeRead,
 )
 from scheduling.tables import Closure, OpeningHours, RoomBooking
-from scheduling.venues import ENTITY, require_admin, require_reader, require_venue
+from scheduling.venues import (
+    ENTITY,
+    hold_bookings_of,
+    require_admin,
+    require_reader,
+    require_venue,
+)
 
 MAX_CLOSURE_DAYS = 366  # a year, leap day included; longer than that is archiving
 MAX_OVERLAPPED_LISTED = MAX_PAGE_SIZE
@@ -101,6 +107,7 @@ async def replace_opening_hours(
         )
     async with write_transaction():
         await require_venue(venue_id)
+        await hold_bookings_of(venue_id)
         await OpeningHours.delete().where(OpeningHours.venue == venue_id)
         if ranges:
             await OpeningHours.insert(
@@ -214,6 +221,7 @@ async def create_closure(
         )
     async with write_transaction():
         await require_venue(venue_id)
+        await hold_bookings_of(venue_id)
         closure = Closure(
             venue=venue_id,
             start_date=new.start_date,

@@ -12,7 +12,7 @@ from piccolo.columns.combination import WhereRaw
 from piccolo.table import Table
 
 from api.core.actor import Actor, Role
-from api.core.database import write_transaction
+from api.core.database import is_postgres, write_transaction
 from api.core.errors import Forbidden, InvalidInput, NotFound
 from api.core.prepared import fetch_page_rows
 from api.core.schemas import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
@@ -21,7 +21,7 @@ from api.identity.versioning import write_versioned
 from scheduling.errors import Archived
 from scheduling.rules.postcode import InvalidPostcode, normalise_district, postcode_district
 from scheduling.schemas.venues import VenueCreate, VenueKind, VenueRead, VenueUpdate, one_line
-from scheduling.tables import Venue
+from scheduling.tables import Room, Venue
 
 ENTITY = "venue"
 READERS = (Role.ADMIN, Role.FACILITATOR, Role.SUPERVISOR)
@@ -230,6 +230,7 @@ async def set_archived(
     """Archive (hidden from lists, no new rooms or bookings; history kept) or unarchive."""
     require_admin(by)
     async with write_transaction():
+        await hold_bookings_of(venue_id)
         await write_versioned(
             Venue,
             venue_id,
@@ -254,3 +255,15 @@ async def require_venue(venue_id: UUID, *, active: bool = False) -> bool:
     if active and archived:
         raise Archived("The venue is archived: unarchive it first.", field="venue_id")
     return archived
+
+
+async def hold_bookings_of(venue_id: UUID) -> None:
+    """Inside a transaction: wait for bookings in flight in the venue's rooms, hold new ones.
+
+    A booking locks its room row (NO KEY UPDATE) before it reads the venue's hours and
+    closures. Taking the same locks here makes a change to those facts queue behind the
+    bookings already checking them, and new bookings queue behind the change, so neither
+    misses the other. SQLite's BEGIN IMMEDIATE already serialises every writer.
+    """
+    if is_postgres():
+        await Room.select(Room.id).where(Room.venue == venue_id).lock_rows("NO KEY UPDATE")

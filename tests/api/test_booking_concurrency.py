@@ -131,3 +131,33 @@ async def test_service_turns_a_constraint_refusal_into_409_naming_the_clash(
         f"/api/v1/rooms/{room.id}/bookings", params={"from": DAY, "to": DAY}, headers=admin.headers
     )
     assert [b["id"] for b in stored.json()["items"]] == [str(raw_id)]
+
+
+@pytest.mark.postgres_only
+async def test_a_closure_waits_for_a_booking_in_flight_and_then_names_it(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    admin = await staff.signed_in(Role.ADMIN)
+    room = await make_room()
+    other = await asyncpg.connect(get_settings().database.url)
+    try:
+        # A booking mid-transaction, as the service makes one: room row locked, row written.
+        transaction = other.transaction()
+        await transaction.start()
+        await other.execute("SELECT id FROM room WHERE id = $1 FOR NO KEY UPDATE", room.id)
+        booking_id = await _raw(other, room, _at(10), _at(11))
+        closing = asyncio.create_task(
+            client.post(
+                f"/api/v1/venues/{room.venue}/closures",
+                json={"start_date": DAY, "end_date": DAY, "reason": "Flood"},
+                headers=admin.headers,
+            )
+        )
+        await _wait_until_blocked(other)
+        await transaction.commit()
+        response = await closing
+    finally:
+        await other.close()
+
+    assert response.status_code == 201
+    assert [b["id"] for b in response.json()["overlapping_bookings"]] == [str(booking_id)]
