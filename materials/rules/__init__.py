@@ -1,0 +1,1 @@
+"""Pure rules of the materials app: no I/O, no clock."""
