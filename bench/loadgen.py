@@ -23,6 +23,7 @@ from pathlib import Path
 
 import httpx
 from booking_plan import BookingPlan, load
+from enrol_plan import EnrolPlan, load_enrol_plan
 
 try:
     from uvloop import run as run_loop
@@ -48,8 +49,15 @@ class Tally:
 class Planned:
     """Booking-create mode: a different slot of ``plan`` for each request, from ``start``."""
 
-    plan: BookingPlan
+    plan: BookingPlan | EnrolPlan
     start: int
+
+
+def load_plan(path: Path) -> BookingPlan | EnrolPlan:
+    """A booking plan or an enrol plan, told apart by their entries."""
+    if any(line.startswith("patient ") for line in path.read_text().splitlines()):
+        return load_enrol_plan(path)
+    return load(path)
 
 
 def percentile(sorted_values: list[float], wanted: float) -> float:
@@ -76,8 +84,11 @@ async def _worker(
         tally.started += 1
         if planned is not None:
             body = planned.plan.body(planned.start + index)
+            url = template.url
+            if isinstance(planned.plan, EnrolPlan):
+                url = url.copy_with(path=planned.plan.path(planned.start + index))
             request = client.build_request(
-                template.method, template.url, content=body.encode(), headers=headers
+                template.method, url, content=body.encode(), headers=headers
             )
         began = time.perf_counter()
         try:
@@ -208,7 +219,7 @@ def main() -> int:
         connections=args.connections,
         max_requests=args.max_requests,
         request_timeout_s=args.timeout,
-        planned=Planned(load(Path(args.plan)), args.plan_start) if args.plan else None,
+        planned=Planned(load_plan(Path(args.plan)), args.plan_start) if args.plan else None,
         count_status=args.count_status,
     )
     result = run_loop(job)

@@ -2,8 +2,9 @@
 
 For each database it: makes a fresh database of its own (a temp SQLite file, or a new
 PostgreSQL database that it drops afterwards), runs ``stepwise migrate``, seeds N staff
-users (``bench/seed.py``) and, for the venues suite, venues, rooms and bookings
-(``bench/seed_venues.py``), serves the bare app (``bench/bare_app.py``) and then the
+users (``bench/seed.py``), for the venues and groups suites venues, rooms and bookings
+(``bench/seed_venues.py``), for the groups suite courses, groups, sessions, patients and
+enrolments (``bench/seed_groups.py``), serves the bare app (``bench/bare_app.py``) and then the
 service with production settings on 127.0.0.1, and drives each endpoint with ``wrk``
 (or, without wrk, ``bench/loadgen.py``) for a warm-up and then a timed run.
 
@@ -12,6 +13,7 @@ line per aim. See bench/README.md.
 
     .venv/bin/python bench/run.py --db both --users 10000 --duration 10 --connections 32
     .venv/bin/python bench/run.py --db both --suite venues --compare-bookings 20000
+    .venv/bin/python bench/run.py --db both --suite groups --bookings 20000
 """
 
 import argparse
@@ -38,6 +40,7 @@ from typing import IO, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from booking_plan import BookingPlan, load
+from enrol_plan import EnrolPlan, load_enrol_plan
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -63,6 +66,10 @@ VENUE_CALENDAR = "GET /api/v1/venues/{id}/calendar (a month)"
 AVAILABILITY = "GET /api/v1/availability (capacity 12, 10:00-11:30, 6 weeks)"
 BOOKING_CREATE = "POST /api/v1/bookings"
 VENUE_ENDPOINTS = (VENUE_PAGE, VENUE_CALENDAR, AVAILABILITY, BOOKING_CREATE)
+GROUP_DETAIL = "GET /api/v1/groups/{id} (8 sessions, enrolments)"
+SCHEDULE_PREVIEW = "POST /api/v1/groups/{id}/schedule/preview (6 sessions)"
+ENROL = "POST /api/v1/groups/{id}/enrolments"
+GROUP_ENDPOINTS = (GROUP_DETAIL, SCHEDULE_PREVIEW, ENROL)
 SCALING_AIM = 0.8  # each venues endpoint's rps at --bookings over its rps at the comparison
 PYTHON_NOTE = (
     "python generator: a ceiling on what it can measure, not the server's capacity (httpx "
@@ -385,26 +392,33 @@ class Options:
     quiet_cores: float
     keep_logs: Path | None
     noisy_retries: int
-    suite: str  # "foundation", "venues" or "all"
+    suite: str  # "foundation", "venues", "groups" or "all"
     venues: int
     rooms: int
     bookings: int
     compare_bookings: int | None
+    groups: int
+    patients: int
 
 
 @dataclass
 class PlanCursor:
-    """Booking create's plan and the first index not yet handed to any request."""
+    """A booking or enrol plan and the first index not yet handed to any request."""
 
     path: Path
-    plan: BookingPlan
+    plan: BookingPlan | EnrolPlan
     next_index: int = 0
 
     def take_body(self) -> str:
         """The body of one more request, outside the load generator (checks, settling)."""
-        body = self.plan.body(self.next_index)
+        return self.take()[1]
+
+    def take(self) -> tuple[str | None, str]:
+        """The path (None: the target's own) and body of one more request."""
+        index = self.next_index
         self.next_index += 1
-        return body
+        path = self.plan.path(index) if isinstance(self.plan, EnrolPlan) else None
+        return path, self.plan.body(index)
 
 
 @dataclass(frozen=True)
@@ -530,6 +544,7 @@ def prepare(
     *,
     bookings: int | None,
     plan_file: Path,
+    enrol_plan_file: Path | None = None,
 ) -> dict[str, Any]:
     """Migrate with the CLI, then seed in subprocesses; answers what the seeds printed.
 
@@ -565,6 +580,23 @@ def prepare(
         if venues is None:
             raise RuntimeError("seed_venues.py printed no result")
         seeded["venues"] = venues
+    if enrol_plan_file is not None:
+        groups = _run_step(
+            [
+                sys.executable,
+                str(BENCH / "seed_groups.py"),
+                "--groups",
+                str(options.groups),
+                "--patients",
+                str(options.patients),
+                "--plan-file",
+                str(enrol_plan_file),
+            ],
+            run_env,
+        )
+        if groups is None:
+            raise RuntimeError("seed_groups.py printed no result")
+        seeded["groups"] = groups
     return seeded
 
 
@@ -655,7 +687,7 @@ def drive(
                 # may have booked the slot of a request the generator gave up on.
                 target.plan.next_index += int(result["issued_span"])
                 if target.plan.next_index > target.plan.plan.size:
-                    log(f"warning: the booking plan's {target.plan.plan.size} slots ran out")
+                    log(f"warning: the plan's {target.plan.plan.size} requests ran out")
             return result
     raise RuntimeError(f"the load generator printed no result:\n{text}")
 
@@ -708,11 +740,11 @@ def settle(port: int, target: Target) -> None:
     One more request of the same kind queues behind them (the hashes share one thread
     pool, first come first served), so when it answers the backlog is done.
     """
-    text = target.plan.take_body() if target.plan is not None else target.body
+    path, text = target.plan.take() if target.plan is not None else (None, target.body)
     body = json.loads(text) if text else None
     token = target.authorization.removeprefix("Bearer ") if target.authorization else None
     with contextlib.suppress(OSError):  # a timeout here only means a longer backlog
-        http_json(port, target.path, body=body, token=token)
+        http_json(port, path or target.path, body=body, token=token)
     time.sleep(SETTLE_S)
 
 
@@ -879,6 +911,43 @@ def check_venue_endpoints(port: int, token: str, seeded: dict[str, Any], plan: P
         raise RuntimeError(f"booking create answered {status}: {str(booked)[:300]}")
 
 
+def group_targets(seeded: dict[str, Any], bearer: str, plan: PlanCursor) -> list[Target]:
+    """The groups suite's requests; enrol last, as it writes."""
+    groups = seeded["groups"]
+    return [
+        Target(GROUP_DETAIL, f"/api/v1/groups/{groups['detail_group_id']}", authorization=bearer),
+        Target(
+            SCHEDULE_PREVIEW,
+            f"/api/v1/groups/{groups['preview_group_id']}/schedule/preview",
+            "POST",
+            authorization=bearer,
+        ),
+        Target(
+            ENROL,
+            plan.plan.path(0) if isinstance(plan.plan, EnrolPlan) else "/",
+            "POST",
+            authorization=bearer,
+            plan=plan,
+            expected_status=201,
+        ),
+    ]
+
+
+def check_group_endpoints(port: int, token: str, seeded: dict[str, Any], plan: PlanCursor) -> None:
+    """One request to each groups endpoint: the answers the benchmark expects, or stop."""
+    targets = {target.name: target for target in group_targets(seeded, "", plan)}
+    status, detail = http_json(port, targets[GROUP_DETAIL].path, token=token)
+    if status != 200 or not isinstance(detail, dict) or len(detail.get("sessions", [])) != 8:
+        raise RuntimeError(f"group detail answered {status}: {str(detail)[:300]}")
+    status, preview = http_json(port, targets[SCHEDULE_PREVIEW].path, body={}, token=token)
+    if status != 200 or not isinstance(preview, dict) or len(preview.get("sessions", [])) != 6:
+        raise RuntimeError(f"schedule preview answered {status}: {str(preview)[:300]}")
+    path, body = plan.take()
+    status, enrolled = http_json(port, path or "/", body=json.loads(body), token=token)
+    if status != 201:
+        raise RuntimeError(f"enrol answered {status}: {str(enrolled)[:300]}")
+
+
 def checked_targets(
     port: int,
     token: str,
@@ -887,6 +956,7 @@ def checked_targets(
     options: Options,
     credentials: dict[str, str],
     plan_file: Path,
+    enrol_plan_file: Path,
 ) -> list[Target]:
     """The suite's requests, in the order they are measured, each checked once first."""
     bearer = f"Bearer {token}"
@@ -902,6 +972,10 @@ def checked_targets(
         plan = PlanCursor(plan_file, load(plan_file))
         check_venue_endpoints(port, token, seeded, plan)
         targets += venue_targets(seeded, bearer, plan)
+    if suite in ("groups", "all"):
+        enrol_plan = PlanCursor(enrol_plan_file, load_enrol_plan(enrol_plan_file))
+        check_group_endpoints(port, token, seeded, enrol_plan)
+        targets += group_targets(seeded, bearer, enrol_plan)
     if suite in ("foundation", "all") and not options.skip_login:
         # Last: every sign-in writes a session, a login attempt and an audit row.
         targets.append(Target(LOGIN, "/api/v1/auth/login", "POST", json.dumps(credentials)))
@@ -926,17 +1000,30 @@ def run_pass(
     pass_dir = work_dir / (engine if bookings is None else f"{engine}-{bookings}")
     pass_dir.mkdir()
     plan_file = pass_dir / "booking-plan.txt"
+    enrol_plan_file = pass_dir / "enrol-plan.txt"
+    with_groups = suite in ("groups", "all")
     with bench_database(engine, options, pass_dir) as database_url:
         env = service_environment(database_url, pass_dir / "var")
         admin_password = secrets.token_urlsafe(18)
         seeding = f"{options.users} staff users"
         if bookings is not None:
             seeding += f", {options.venues} venues, {options.rooms} rooms, {bookings} bookings"
+        if with_groups:
+            seeding += f", {options.groups} groups, {options.patients} patients"
         log(f"{engine}: migrating and seeding {seeding}")
-        seeded = prepare(env, options, admin_password, bookings=bookings, plan_file=plan_file)
+        seeded = prepare(
+            env,
+            options,
+            admin_password,
+            bookings=bookings,
+            plan_file=plan_file,
+            enrol_plan_file=enrol_plan_file if with_groups else None,
+        )
         log(f"{engine}: seeded {seeded['staff_users']} users in {seeded['seed_seconds']} s")
         if "venues" in seeded:
             log(f"{engine}: seeded venues: {json.dumps(seeded['venues'])}")
+        if "groups" in seeded:
+            log(f"{engine}: seeded groups: {json.dumps(seeded['groups'])}")
 
         port = free_port()
         bare_log = pass_dir / "bare.log"
@@ -960,7 +1047,14 @@ def run_pass(
             if status != 200:
                 raise RuntimeError(f"login answered {status}: {grant}")
             targets = checked_targets(
-                port, grant["access_token"], seeded, suite, options, credentials, plan_file
+                port,
+                grant["access_token"],
+                seeded,
+                suite,
+                options,
+                credentials,
+                plan_file,
+                enrol_plan_file,
             )
             lines += [
                 measure_quietly(processes, target, service, engine, options) for target in targets
@@ -972,6 +1066,12 @@ def run_pass(
             stem = engine if bookings is None else f"{engine}-{bookings}"
             for kept in (bare_log, service_log):
                 shutil.copyfile(kept, options.keep_logs / f"{stem}-{kept.name}")
+    annotate(lines, seeded)
+    return lines
+
+
+def annotate(lines: list[dict[str, Any]], seeded: dict[str, Any]) -> None:
+    """Add each line's ratio to bare and the data sizes it was measured at."""
     bare_rps = lines[0]["rps"]
     for line in lines:
         line["ratio_to_bare"] = round(line["rps"] / bare_rps, 4) if bare_rps else None
@@ -980,7 +1080,9 @@ def run_pass(
             line["bookings"] = seeded["venues"]["bookings"]
             if line["endpoint"] == VENUE_CALENDAR:
                 line["calendar_bookings"] = seeded["venues"]["calendar_bookings"]
-    return lines
+        if "groups" in seeded and line["endpoint"] in GROUP_ENDPOINTS:
+            line["groups"] = seeded["groups"]["groups"]
+            line["patients"] = seeded["groups"]["patients"]
 
 
 def compare_sizes(lines: list[dict[str, Any]], compared: list[dict[str, Any]]) -> None:
@@ -1141,10 +1243,15 @@ def parse_options(argv: list[str] | None) -> Options:
     )
     parser.add_argument(
         "--suite",
-        choices=("foundation", "venues", "all"),
+        choices=("foundation", "venues", "groups", "all"),
         default="all",
         help="foundation: health, staff and login; venues: venue list, calendar, availability "
-        "search and booking create; all: both",
+        "search and booking create; groups: group detail, schedule preview and enrol (seeds "
+        "venues too); all: every one",
+    )
+    parser.add_argument("--groups", type=int, default=2000, help="groups to seed (groups suite)")
+    parser.add_argument(
+        "--patients", type=int, default=50_000, help="patients to seed (groups suite)"
     )
     parser.add_argument("--venues", type=int, default=500, help="venues to seed (venues suite)")
     parser.add_argument("--rooms", type=int, default=2000, help="rooms to seed (venues suite)")
@@ -1198,6 +1305,8 @@ def parse_options(argv: list[str] | None) -> Options:
         rooms=args.rooms,
         bookings=args.bookings,
         compare_bookings=args.compare_bookings,
+        groups=args.groups,
+        patients=args.patients,
     )
 
 

@@ -5,10 +5,11 @@
 --   BENCH_BODY           a JSON request body (sent with Content-Type: application/json)
 --   BENCH_AUTHORIZATION  the whole Authorization header value, e.g. "Bearer eyJ..."
 --
--- Booking create needs a different free slot per request (the same body twice is a 409):
+-- Booking create and enrol need a different request each time (a repeat is a 409):
 --   BENCH_PLAN           a booking plan written by bench/seed_venues.py (see
---                        bench/booking_plan.py); each request then books the slot of the
---                        next index, with exactly booking_plan.py's arithmetic
+--                        bench/booking_plan.py) or an enrol plan written by
+--                        bench/seed_groups.py (bench/enrol_plan.py); each request then
+--                        takes the next index, with exactly that module's arithmetic
 --   BENCH_PLAN_START     the first index this run may use (run.py moves it on every run)
 --   BENCH_THREADS        wrk's -t: thread k uses indices start + k, start + k + threads, ...
 --   BENCH_COUNT_STATUS   "1": count the responses by status (costs wrk some CPU per
@@ -55,6 +56,7 @@ end
 
 if planned then
    local rooms, dates, slots = {}, {}, {}
+   local groups, patients = {}, {}
 
    function init(args)
       for line in io.lines(plan_path) do
@@ -66,6 +68,10 @@ if planned then
          elseif kind == "slot" then
             local starts, ends = value:match("^(%S+) (%S+)$")
             slots[#slots + 1] = { starts, ends }
+         elseif kind == "group" then
+            groups[#groups + 1] = value
+         elseif kind == "patient" then
+            patients[#patients + 1] = value
          end
       end
    end
@@ -73,6 +79,13 @@ if planned then
    function request()
       local index = plan_start + issued * stride + thread_index
       issued = issued + 1
+      if #patients > 0 then
+         -- An enrol plan (bench/enrol_plan.py): patient i into group i mod groups.
+         local path = string.format(
+            "/api/v1/groups/%s/enrolments", groups[index % #groups + 1])
+         local payload = string.format('{"patient_id":"%s"}', patients[index % #patients + 1])
+         return wrk.format(nil, path, nil, payload)
+      end
       local room = rooms[index % #rooms + 1]
       local rest = math.floor(index / #rooms)
       local slot = slots[rest % #slots + 1]
