@@ -135,6 +135,49 @@ class OutboxMessage(Table):
     sent_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # After this instant the message is no use (a reminder for a session that has begun):
+    # the dispatcher cancels it instead of sending it.
+    expires_at = Timestamptz(null=True, default=None)
+    # While status is "sending", the claim's end: a dispatcher killed mid-send leaves the
+    # row claimed, and it is sent again (same provider reference) once the claim runs out.
+    claimed_until = Timestamptz(null=True, default=None)
+    # What left the system and what the provider answered; the retention job blanks both
+    # after the configured time (purged_at) and keeps the rest of the row.
+    rendered_subject = Text(default="")
+    rendered_body = Text(default="")
+    provider_payload = Text(default="")
+    purged_at = Timestamptz(null=True, default=None)
+
+
+class InboxMessage(Table):
+    """An in-app message: a patient's inbox, shown by the patient API.
+
+    One per outbox message sent on the in_app channel (``message`` is unique).
+    """
+
+    id = UUID(primary_key=True, default=UUID4())
+    message = ForeignKey(
+        references=OutboxMessage, null=False, unique=True, on_delete=OnDelete.restrict
+    )
+    recipient_kind = Varchar(length=12)
+    recipient_id = Varchar(length=64, index=True)
+    template_key = Varchar(length=60)
+    subject = Text(default="")
+    body = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    read_at = Timestamptz(null=True, default=None)
+
+
+class SchedulerLease(Table):
+    """Which process runs the background jobs, on SQLite (PostgreSQL uses an advisory lock).
+
+    One row per lease name; a holder keeps it by renewing ``expires_at``.
+    """
+
+    id = UUID(primary_key=True, default=UUID4())
+    name = Varchar(length=60, unique=True)
+    holder = Varchar(length=100)
+    expires_at = Timestamptz()
 
 
 class CalendarFeed(Table):
