@@ -8,6 +8,7 @@ queue and the later ones see the earlier. On PostgreSQL the exclusion constraint
 its error becomes the same RoomUnavailable problem.
 """
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -16,7 +17,7 @@ from zoneinfo import ZoneInfo
 from asyncpg.exceptions import ExclusionViolationError  # type: ignore[import-untyped]
 
 from api.core.actor import Actor, Role
-from api.core.database import is_postgres, write_transaction
+from api.core.database import for_update, is_postgres, write_transaction
 from api.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from api.identity import audit
 from api.identity.versioning import require_current_version
@@ -141,6 +142,111 @@ async def _refused_by_constraint(
     )
 
 
+async def book_in_transaction(
+    room_id: UUID,
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    purpose: str,
+    status: str = "confirmed",
+    subject_kind: str | None = None,
+    subject_id: str | None = None,
+    by: Actor,
+    now: datetime,
+) -> RoomBooking:
+    """Inside the CALLER's write transaction: every booking rule, then the insert, audited.
+
+    For services that book as part of a larger change (a group's schedule): the caller
+    owns the transaction, so a refusal here rolls back the whole change. Instants are
+    UTC. On PostgreSQL the exclusion constraint may still refuse a racing booking at
+    insert; the caller catches ``ExclusionViolationError`` outside its transaction and
+    reports it (``refused_by_constraint`` names the clash).
+    """
+    _require_admin(by)
+    zone = service_zone()
+    check_slot(starts_at, ends_at, zone)
+    _check_subject(subject_kind, subject_id)
+    row = RoomBooking(
+        room=room_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        purpose=purpose,
+        status=status,
+        booked_by=by.user_id,
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        created_at=now,
+        updated_at=now,
+    )
+    await _ensure_bookable(room_id, starts_at, ends_at, zone)
+    await row.save()
+    await audit.record(by, f"{_ENTITY}.create", _ENTITY, row.id, now=now)
+    return row
+
+
+async def move_in_transaction(
+    booking_id: UUID, starts_at: datetime, ends_at: datetime, *, by: Actor, now: datetime
+) -> None:
+    """Inside the CALLER's write transaction: move a live booking, every rule re-checked.
+
+    The booking must exist and not be cancelled (409). Instants are UTC. As with
+    ``book_in_transaction``, a PostgreSQL exclusion refusal surfaces at the caller.
+    """
+    _require_admin(by)
+    zone = service_zone()
+    row: dict[str, Any] | None = await for_update(
+        RoomBooking.select(RoomBooking.room.as_alias("room_id"), RoomBooking.status).where(
+            RoomBooking.id == booking_id
+        )
+    ).first()
+    if row is None:
+        raise NotFound("No booking with this id.")
+    if row["status"] == CANCELLED:
+        raise BookingCancelled("This booking is cancelled; book the room again instead.")
+    await _move(booking_id, row["room_id"], starts_at, ends_at, zone)
+    await RoomBooking.update(
+        {
+            RoomBooking.starts_at: starts_at,
+            RoomBooking.ends_at: ends_at,
+            RoomBooking.version: RoomBooking.version + 1,
+            RoomBooking.updated_at: now,
+        }
+    ).where(RoomBooking.id == booking_id)
+    await audit.record(by, f"{_ENTITY}.update", _ENTITY, booking_id, now=now)
+
+
+async def cancel_in_transaction(booking_ids: Sequence[UUID], *, by: Actor, now: datetime) -> None:
+    """Inside the CALLER's write transaction: cancel these bookings (rows kept), audited.
+
+    Bookings already cancelled are left as they are.
+    """
+    _require_admin(by)
+    if not booking_ids:
+        return
+    live = await RoomBooking.select(RoomBooking.id).where(
+        RoomBooking.id.is_in(list(booking_ids)), RoomBooking.status != CANCELLED
+    )
+    ids = [entry["id"] for entry in live]
+    if not ids:
+        return
+    await RoomBooking.update(
+        {
+            RoomBooking.status: CANCELLED,
+            RoomBooking.version: RoomBooking.version + 1,
+            RoomBooking.updated_at: now,
+        }
+    ).where(RoomBooking.id.is_in(ids))
+    for booking_id in ids:
+        await audit.record(by, f"{_ENTITY}.cancel", _ENTITY, booking_id, now=now)
+
+
+async def refused_by_constraint(
+    room_id: UUID, starts_at: datetime, ends_at: datetime, *, other_than: UUID | None = None
+) -> RoomUnavailable:
+    """After PostgreSQL's exclusion constraint refused a booking: the 409 naming the clash."""
+    return await _refused_by_constraint(room_id, starts_at, ends_at, service_zone(), other_than)
+
+
 async def book_room(new: BookingCreate, *, by: Actor, now: datetime) -> BookingRead:
     """Book a room, or say which rule refuses it (404, 409 with the rule, 400 for the input)."""
     _require_admin(by)
@@ -149,23 +255,19 @@ async def book_room(new: BookingCreate, *, by: Actor, now: datetime) -> BookingR
     ends_at = to_utc("ends_at", new.ends_at, zone)
     check_slot(starts_at, ends_at, zone)
     _check_subject(new.subject_kind, new.subject_id)
-    row = RoomBooking(
-        room=new.room_id,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        purpose=new.purpose,
-        status=new.status,
-        booked_by=by.user_id,
-        subject_kind=new.subject_kind,
-        subject_id=new.subject_id,
-        created_at=now,
-        updated_at=now,
-    )
     try:
         async with write_transaction():
-            await _ensure_bookable(new.room_id, starts_at, ends_at, zone)
-            await row.save()
-            await audit.record(by, f"{_ENTITY}.create", _ENTITY, row.id, now=now)
+            row = await book_in_transaction(
+                new.room_id,
+                starts_at,
+                ends_at,
+                purpose=new.purpose,
+                status=new.status,
+                subject_kind=new.subject_kind,
+                subject_id=new.subject_id,
+                by=by,
+                now=now,
+            )
     except ExclusionViolationError:
         raise await _refused_by_constraint(new.room_id, starts_at, ends_at, zone, None) from None
     return booking_read({**row.to_dict(), "room_id": new.room_id, "booked_by_id": by.user_id}, zone)
