@@ -3,14 +3,24 @@
 A message's ``dedup_key`` is unique, so queuing the same logical message twice (a retry,
 a second process, a replayed request) adds nothing. Call ``queue_messages`` inside the
 caller's write transaction, so the message exists exactly when the change it reports
-does. Delivery (channels, retries, quiet hours) is the reminders issue's work.
+does. A non-urgent message due in quiet hours is queued for the end of them (the
+dispatcher checks again at send time). ``scheduling.dispatcher`` sends the rows.
+
+Cancelling: dedup keys name what a message is about, most general first (for example
+``group:<id>:session:<id>:reminder:2d:<enrolment>:sms``), so cancelling a group or a
+session cancels its pending messages by key prefix (``cancel_pending_for``); withdrawing
+consent cancels a recipient's pending messages on that channel
+(``cancel_pending_for_recipient``).
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from api.core.settings import get_settings
+from scheduling.booking_queries import service_zone
 from scheduling.rules.channels import CHANNELS
+from scheduling.rules.quiet_hours import send_at
 from scheduling.tables import OutboxMessage
 
 RECIPIENT_KINDS = ("patient", "staff", "duty")
@@ -30,6 +40,8 @@ class OutgoingMessage:
     parameters: Mapping[str, str] = field(default_factory=dict)
     language: str = "en"
     urgent: bool = False
+    # After this instant the message is no use and is cancelled rather than sent.
+    expires_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.recipient_kind not in RECIPIENT_KINDS:
@@ -44,6 +56,8 @@ async def queue_messages(messages: Sequence[OutgoingMessage], *, now: datetime) 
     """Insert the messages as pending; a dedup key already queued is skipped silently."""
     if not messages:
         return
+    messaging = get_settings().messaging
+    zone = service_zone()
     rows = [
         OutboxMessage(
             recipient_kind=message.recipient_kind,
@@ -54,7 +68,14 @@ async def queue_messages(messages: Sequence[OutgoingMessage], *, now: datetime) 
             parameters=dict(message.parameters),
             dedup_key=message.dedup_key,
             urgent=message.urgent,
-            due_at=message.due_at,
+            due_at=send_at(
+                message.due_at,
+                urgent=message.urgent,
+                start_hour=messaging.quiet_hours_start,
+                end_hour=messaging.quiet_hours_end,
+                zone=zone,
+            ),
+            expires_at=message.expires_at,
             status=PENDING,
             created_at=now,
             updated_at=now,
@@ -64,3 +85,66 @@ async def queue_messages(messages: Sequence[OutgoingMessage], *, now: datetime) 
     await OutboxMessage.insert(*rows).on_conflict(
         target=OutboxMessage.dedup_key, action="DO NOTHING"
     )
+
+
+async def cancel_pending_for(dedup_key_prefix: str, *, now: datetime, reason: str = "") -> int:
+    """Cancel the pending messages whose dedup key starts with the prefix; how many.
+
+    Call it inside the write transaction that cancels the thing (a session:
+    ``f"group:{group_id}:session:{session_id}:"``, a group: ``f"group:{group_id}:"``).
+    Messages already claimed by a dispatcher ("sending") are left to finish.
+    """
+    if not dedup_key_prefix:
+        raise ValueError("a non-empty dedup key prefix is required")
+    # LIKE narrows by index; startswith makes it exact (LIKE's "_" is a wildcard, and
+    # SQLite has no default escape character).
+    candidates = await OutboxMessage.select(OutboxMessage.id, OutboxMessage.dedup_key).where(
+        (OutboxMessage.status == PENDING) & OutboxMessage.dedup_key.like(dedup_key_prefix + "%")
+    )
+    ids = [row["id"] for row in candidates if row["dedup_key"].startswith(dedup_key_prefix)]
+    if not ids:
+        return 0
+    rows = await (
+        OutboxMessage.update(
+            {
+                OutboxMessage.status: "cancelled",
+                OutboxMessage.last_error: reason or "cancelled: what it was about was cancelled",
+                OutboxMessage.updated_at: now,
+            }
+        )
+        .where(OutboxMessage.id.is_in(ids) & (OutboxMessage.status == PENDING))
+        .returning(OutboxMessage.id)
+    )
+    return len(rows)
+
+
+async def cancel_pending_for_recipient(
+    recipient_kind: str,
+    recipient_id: str,
+    *,
+    now: datetime,
+    channels: Collection[str] | None = None,
+    reason: str = "cancelled: consent withdrawn",
+) -> int:
+    """Cancel a recipient's pending messages (on ``channels``, or all); how many."""
+    condition = (
+        (OutboxMessage.status == PENDING)
+        & (OutboxMessage.recipient_kind == recipient_kind)
+        & (OutboxMessage.recipient_id == recipient_id)
+    )
+    if channels is not None:
+        if not channels:
+            return 0
+        condition = condition & OutboxMessage.channel.is_in(list(channels))
+    rows = (
+        await OutboxMessage.update(
+            {
+                OutboxMessage.status: "cancelled",
+                OutboxMessage.last_error: reason,
+                OutboxMessage.updated_at: now,
+            }
+        )
+        .where(condition)
+        .returning(OutboxMessage.id)
+    )
+    return len(rows)

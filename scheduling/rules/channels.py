@@ -35,3 +35,10 @@ def consented_channels(preferences: ContactPreferences) -> tuple[str, ...]:
     if preferences.letter and preferences.has_postal_address:
         chosen.append(LETTER)
     return tuple(chosen)
+
+
+def is_consented(channel: str, preferences: ContactPreferences) -> bool:
+    """Whether ``channel`` may carry a message now (consent and an address); push needs app."""
+    if channel == PUSH:
+        return preferences.app
+    return channel in consented_channels(preferences)

@@ -1,0 +1,101 @@
+"""The in-app inbox: messages a patient sees in the app, read and marked read there."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from scheduling.delivery.base import Delivery, DeliveryResult, Outcome
+from scheduling.tables import InboxMessage
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    """One in-app message as the patient API shows it."""
+
+    id: UUID
+    template_key: str
+    subject: str
+    body: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+async def deliver_to_inbox(delivery: Delivery, *, now: datetime) -> DeliveryResult:
+    """Add the message to the recipient's inbox (once per outbox message)."""
+    await InboxMessage.insert(
+        InboxMessage(
+            message=delivery.message_id,
+            recipient_kind=delivery.recipient_kind,
+            recipient_id=delivery.recipient_id,
+            template_key=delivery.template_key,
+            subject=delivery.text.subject,
+            body=delivery.text.body,
+            created_at=now,
+        )
+    ).on_conflict(target=InboxMessage.message, action="DO NOTHING")
+    return DeliveryResult(Outcome.SENT, provider_payload="inbox")
+
+
+class InboxChannel:
+    """The in_app channel: the inbox is ours, so it needs no provider."""
+
+    def __init__(self, now: datetime) -> None:
+        """Deliveries are stamped with the dispatcher's ``now``."""
+        self._now = now
+
+    async def send(self, delivery: Delivery) -> DeliveryResult:
+        """Put the message in the inbox."""
+        return await deliver_to_inbox(delivery, now=self._now)
+
+
+def _entry(row: dict[str, Any]) -> InboxEntry:
+    return InboxEntry(
+        id=row["id"],
+        template_key=row["template_key"],
+        subject=row["subject"],
+        body=row["body"],
+        created_at=row["created_at"],
+        read_at=row["read_at"],
+    )
+
+
+async def patient_inbox(
+    patient_id: UUID | str, *, before: datetime | None = None, limit: int = 50
+) -> list[InboxEntry]:
+    """A patient's in-app messages, newest first (keyset on ``created_at``)."""
+    query = InboxMessage.select(
+        InboxMessage.id,
+        InboxMessage.template_key,
+        InboxMessage.subject,
+        InboxMessage.body,
+        InboxMessage.created_at,
+        InboxMessage.read_at,
+    ).where(
+        (InboxMessage.recipient_kind == "patient") & (InboxMessage.recipient_id == str(patient_id))
+    )
+    if before is not None:
+        query = query.where(InboxMessage.created_at < before)
+    rows = await query.order_by(InboxMessage.created_at, ascending=False).limit(limit)
+    return [_entry(row) for row in rows]
+
+
+async def mark_read(patient_id: UUID | str, entry_id: UUID, *, now: datetime) -> bool:
+    """Mark one of the patient's messages read; False when it is not theirs or not found."""
+    updated = (
+        await InboxMessage.update({InboxMessage.read_at: now})
+        .where(
+            (InboxMessage.id == entry_id)
+            & (InboxMessage.recipient_kind == "patient")
+            & (InboxMessage.recipient_id == str(patient_id))
+            & InboxMessage.read_at.is_null()
+        )
+        .returning(InboxMessage.id)
+    )
+    if updated:
+        return True
+    return await InboxMessage.exists().where(
+        (InboxMessage.id == entry_id)
+        & (InboxMessage.recipient_kind == "patient")
+        & (InboxMessage.recipient_id == str(patient_id))
+    )

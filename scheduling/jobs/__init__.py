@@ -1,0 +1,1 @@
+"""Background jobs: the APScheduler setup, the leader lock and the services jobs call."""

@@ -1,0 +1,1 @@
+"""Stand-ins for the providers outside the system, run on loopback in tests."""
