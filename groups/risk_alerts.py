@@ -164,8 +164,11 @@ def _read(row: Mapping[str, Any]) -> RiskAlertRead:
 
 
 async def _alert_row(alert_id: UUID, *, lock: bool = False) -> dict[str, Any]:
+    if lock:
+        # PostgreSQL refuses FOR UPDATE across the joins' nullable side: lock the row alone.
+        await for_update(RiskAlert.select(RiskAlert.id).where(RiskAlert.id == alert_id))
     query = RiskAlert.select(*_COLUMNS).where(RiskAlert.id == alert_id)
-    row: dict[str, Any] | None = await (for_update(query) if lock else query).first()
+    row: dict[str, Any] | None = await query.first()
     if row is None:
         raise NotFound("No risk alert with this id.")
     return row
@@ -241,7 +244,7 @@ async def acknowledge_alert(
         if row["status"] != OPEN:
             raise Conflict(
                 "This risk alert is already acknowledged.",
-                acknowledged_at=row["acknowledged_at"].isoformat(),
+                acknowledged_at=row["acknowledged_at"].isoformat().replace("+00:00", "Z"),
             )
         await RiskAlert.update(
             {
