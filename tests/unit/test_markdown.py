@@ -31,9 +31,10 @@ def _safe(html: str) -> bool:
             if name not in ALLOWED_ATTRIBUTES.get(tag, set()) and name != "rel":
                 return False
             lowered = (value or "").strip().lower()
-            if name == "href" and not lowered.startswith(("http:", "https:", "mailto:", "tel:")):
-                if ":" in lowered.split("/", 1)[0]:
-                    return False
+            scheme = lowered.split("/", 1)[0]
+            allowed = lowered.startswith(("http:", "https:", "mailto:", "tel:"))
+            if name == "href" and not allowed and ":" in scheme:
+                return False
             if name == "src" and (lowered.startswith("//") or ":" in lowered.split("/", 1)[0]):
                 return False
     return True
