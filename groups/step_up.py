@@ -1,0 +1,81 @@
+"""Step-up: a facilitator or supervisor records a step-up or referral decision.
+
+Only an active or opted-in enrolment can be stepped up (else 409 naming its status).
+The enrolment ends (status ``stepped_up``, ``ended_at`` now) with the destination and
+reason on the row; an ``EnrolmentTransition`` and an audit entry record the change. The
+group's facilitators and supervisors may (the clinical side); admins may not.
+"""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from api.core.actor import Actor
+from api.core.database import for_update, write_transaction
+from api.core.errors import Conflict, NotFound
+from api.identity import audit
+from groups.access import Side, require_group_access
+from groups.schemas.supervision import StepUpCreate, StepUpDestination, StepUpRead
+from groups.tables import Enrolment, EnrolmentTransition
+
+STEPPED_UP = "stepped_up"
+FROM_STATUSES = ("active", "opted_in")
+
+
+def _uuid(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+async def _enrolment(enrolment_id: UUID, *, lock: bool = False) -> dict[str, Any]:
+    query = Enrolment.select(
+        Enrolment.id, Enrolment.group, Enrolment.status, Enrolment.version
+    ).where(Enrolment.id == enrolment_id)
+    row: dict[str, Any] | None = await (for_update(query) if lock else query).first()
+    if row is None:
+        raise NotFound("No enrolment with this id.")
+    return row
+
+
+async def step_up(
+    enrolment_id: UUID, decision: StepUpCreate, *, by: Actor, now: datetime
+) -> StepUpRead:
+    """End the enrolment as stepped up to ``decision.destination``; audited."""
+    row = await _enrolment(enrolment_id)
+    await require_group_access(_uuid(row["group"]), by, Side.CLINICAL)
+    async with write_transaction():
+        row = await _enrolment(enrolment_id, lock=True)
+        if row["status"] not in FROM_STATUSES:
+            raise Conflict(
+                "Only an active or opted-in enrolment can be stepped up.",
+                enrolment_status=row["status"],
+            )
+        await Enrolment.update(
+            {
+                Enrolment.status: STEPPED_UP,
+                Enrolment.ended_at: now,
+                Enrolment.end_reason: decision.reason,
+                Enrolment.step_up_destination: decision.destination.value,
+                Enrolment.step_up_reason: decision.reason,
+                Enrolment.version: Enrolment.version + 1,
+                Enrolment.updated_at: now,
+            }
+        ).where(Enrolment.id == enrolment_id)
+        await EnrolmentTransition.insert(
+            EnrolmentTransition(
+                enrolment=enrolment_id,
+                from_status=row["status"],
+                to_status=STEPPED_UP,
+                changed_by=by.user_id,
+                changed_at=now,
+                reason=f"{decision.destination.value}: {decision.reason}",
+            )
+        )
+        await audit.record(by, "enrolment.step_up", "enrolment", enrolment_id, now=now)
+    return StepUpRead(
+        enrolment_id=enrolment_id,
+        status=STEPPED_UP,
+        ended_at=now,
+        step_up_destination=StepUpDestination(decision.destination),
+        step_up_reason=decision.reason,
+        version=row["version"] + 1,
+    )
