@@ -13,6 +13,11 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/health/ready"),
         # Signing in is how a token is got; it is throttled per account and per address.
         ("POST", "/api/v1/auth/login"),
+        # Calendar feeds: the path's secret token (256 bits, made by secrets.token_urlsafe,
+        # shown once, stored only as its SHA-256) is the credential, as calendar apps
+        # cannot sign in. Unknown, malformed and revoked tokens answer the same 404; the
+        # access log names the route template, never the token.
+        ("GET", "/feeds/{filename}"),
     }
 )
 
