@@ -66,8 +66,8 @@ class StatusMoveNotAllowed(Conflict):
     title = "This group status change is not allowed"
 
 
-class FacilitatorChangeRefused(Conflict):
-    """Facilitators of a scheduled group cannot change (clash or missing clash check)."""
+class FacilitatorClash(Conflict):
+    """A new co-facilitator already runs another group's session at one of its times."""
 
-    code = "facilitator-change-refused"
-    title = "Facilitators cannot change"
+    code = "facilitator-clash"
+    title = "A facilitator is busy at that time"

@@ -23,9 +23,10 @@ from groups.errors import (
     ArchivedResource,
     CapacityBelowPlacesHeld,
     CapacityTooLarge,
-    FacilitatorChangeRefused,
+    FacilitatorClash,
     StatusMoveNotAllowed,
 )
+from groups.facilitator_clashes import find_facilitator_clashes
 from groups.rules import groups as rules
 from groups.rules.groups import GroupStatus
 from groups.schemas.groups import GroupCreate, GroupRead, GroupUpdate
@@ -231,7 +232,35 @@ async def _edit_context(group_id: UUID) -> dict[str, Any]:
     return row
 
 
-async def _replace_facilitators(group_id: UUID, ids: Sequence[UUID], status: str) -> bool:
+async def _refuse_clashes(group_id: UUID, added: Sequence[UUID], *, now: datetime) -> None:
+    """409 naming every clash: a new facilitator busy elsewhere at a session still to come."""
+    sessions = await GroupSession.select(GroupSession.starts_at, GroupSession.ends_at).where(
+        (GroupSession.group == group_id)
+        & (GroupSession.status != "cancelled")
+        & (GroupSession.ends_at > now)
+    )
+    slots = [(row["starts_at"], row["ends_at"]) for row in sessions]
+    clashes = await find_facilitator_clashes(added, slots, excluding_group=group_id)
+    if clashes:
+        raise FacilitatorClash(
+            "A new co-facilitator already runs another group's session at one of this "
+            "group's session times.",
+            field="facilitator_ids",
+            clashes=[
+                {
+                    "staff_id": str(clash.staff_id),
+                    "group_id": str(clash.group_id),
+                    "group_name": clash.group_name,
+                    "session_id": str(clash.session_id),
+                    "starts_at": clash.starts_at.isoformat(),
+                    "ends_at": clash.ends_at.isoformat(),
+                }
+                for clash in clashes
+            ],
+        )
+
+
+async def _replace_facilitators(group_id: UUID, ids: Sequence[UUID], *, now: datetime) -> bool:
     current = {
         UUID(str(row["staff"]))
         for row in await GroupFacilitator.select(GroupFacilitator.staff).where(
@@ -241,24 +270,14 @@ async def _replace_facilitators(group_id: UUID, ids: Sequence[UUID], status: str
     wanted = set(ids)
     if wanted == current:
         return False
-    has_sessions = await GroupSession.exists().where(
-        (GroupSession.group == group_id) & (GroupSession.status == "scheduled")
-    )
-    if has_sessions or status != GroupStatus.DRAFT.value:
-        # The clash check for facilitators of dated sessions is the session calendar's
-        # (groups.facilitator_clashes); until it is wired in here, refuse rather than risk
-        # double-booking someone.
-        raise FacilitatorChangeRefused(
-            "The group has scheduled sessions: facilitators cannot change until the "
-            "facilitator clash check is wired into group edits.",
-            field="facilitator_ids",
-        )
+    added = [staff_id for staff_id in ids if staff_id not in current]
+    if added:
+        await _refuse_clashes(group_id, added, now=now)
     removed = list(current - wanted)
     if removed:
         await GroupFacilitator.delete().where(
             (GroupFacilitator.group == group_id) & GroupFacilitator.staff.is_in(removed)
         )
-    added = [staff_id for staff_id in ids if staff_id not in current]
     if added:
         await GroupFacilitator.insert(*(GroupFacilitator(group=group_id, staff=s) for s in added))
     return True
@@ -289,7 +308,7 @@ async def update_group(
         }
         if changes.facilitator_ids is not None:
             await check_facilitators(changes.facilitator_ids)
-            if await _replace_facilitators(group_id, changes.facilitator_ids, current["status"]):
+            if await _replace_facilitators(group_id, changes.facilitator_ids, now=now):
                 values[Group.updated_at] = now  # a new version, though no column changed
         if await write_versioned(
             Group, group_id, values, expected_version=expected_version, now=now

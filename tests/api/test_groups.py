@@ -319,21 +319,47 @@ async def test_edit_facilitators_of_a_draft_group_replaces_them(
     assert sorted(f["id"] for f in detail.json()["facilitators"]) == sorted(new_ids)
 
 
-async def test_edit_facilitators_of_a_scheduled_group_is_refused(
+async def test_edit_facilitators_of_a_scheduled_group_refuses_a_clash_and_allows_the_free(
     staff: StaffFactory, client: httpx.AsyncClient
 ) -> None:
     admin = await staff.signed_in(Role.ADMIN)
-    group = await group_with(staff, status="scheduled")
+    keep, busy, free = await facilitators(staff, 3)
+    group = await group_with(staff, status="scheduled", run_by=(keep, (await staff.create()).id))
     await make_session(group, 1, datetime(2027, 1, 11, 10, tzinfo=UTC))
+    elsewhere = await group_with(staff, status="scheduled", run_by=(busy, keep), name="Other")
+    other_session = await make_session(
+        elsewhere, 1, datetime(2027, 1, 11, 11, tzinfo=UTC), book_room=False
+    )
+    url = f"{GROUPS}/{group.id}"
 
-    response = await client.patch(
-        f"{GROUPS}/{group.id}",
-        json={"facilitator_ids": await facilitators(staff)},
-        headers={**admin.headers, "If-Match": '"v1"'},
+    clash = await client.patch(
+        url, json={"facilitator_ids": [keep, busy]}, headers={**admin.headers, "If-Match": '"v1"'}
+    )
+    changed = await client.patch(
+        url, json={"facilitator_ids": [keep, free]}, headers={**admin.headers, "If-Match": '"v1"'}
     )
 
-    assert response.status_code == 409
-    assert response.json()["type"].endswith("facilitator-change-refused")
+    assert clash.json() == problem(
+        "facilitator-clash",
+        "A facilitator is busy at that time",
+        409,
+        "A new co-facilitator already runs another group's session at one of this "
+        "group's session times.",
+        field="facilitator_ids",
+        clashes=[
+            {
+                "staff_id": busy,
+                "group_id": str(elsewhere.id),
+                "group_name": "Other",
+                "session_id": str(other_session.id),
+                "starts_at": "2027-01-11T11:00:00+00:00",
+                "ends_at": "2027-01-11T12:30:00+00:00",
+            }
+        ],
+    )
+    assert changed.status_code == 200, changed.text
+    detail = (await client.get(url, headers=admin.headers)).json()
+    assert sorted(f["id"] for f in detail["facilitators"]) == sorted([keep, free])
 
 
 async def test_list_groups_filters_pages_and_limits_facilitators_to_their_own(
