@@ -1,6 +1,6 @@
 """Request and response bodies for registers and session notes."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -12,6 +12,7 @@ from scheduling.schemas.venues import paragraphs, text
 
 MAX_NOTE_LENGTH = 2000
 MAX_REGISTER_ENTRIES = 100
+
 
 def _whole_number(value: Any) -> Any:
     # Litestar validates bodies leniently (strict=False); "5" or 5.0 is not a code.
@@ -96,3 +97,21 @@ class SessionNoteRead(ResponseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class WaitSummary(ResponseModel):
+    """One set of waits in whole days (see groups.rules.waiting_times for the method)."""
+
+    count: int
+    median_days: float | None
+    p90_days: int | None = Field(description="90th centile, nearest rank.")
+
+
+class WaitingTimesRead(ResponseModel):
+    """A course's waits over enrolments made in a date window (service time zone)."""
+
+    course_id: UUID
+    from_date: date
+    to_date: date
+    referral_to_enrolment: WaitSummary
+    referral_to_first_attended: WaitSummary

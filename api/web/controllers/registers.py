@@ -1,10 +1,12 @@
 """Registers and session notes: the group's facilitators and supervisors (never admins)."""
 
+from datetime import date
+from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, Response, get, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.core import clock
@@ -13,11 +15,18 @@ from api.web.etags import version_from_if_match
 from api.web.openapi_docs import problems
 from api.web.params import IfMatch, with_etag
 from api.web.security import requires
-from groups import registers, session_notes
-from groups.schemas.registers import RegisterRead, RegisterWrite, SessionNoteRead, SessionNoteWrite
+from groups import registers, session_notes, waiting_times
+from groups.schemas.registers import (
+    RegisterRead,
+    RegisterWrite,
+    SessionNoteRead,
+    SessionNoteWrite,
+    WaitingTimesRead,
+)
 
 CLINICAL = requires(Role.FACILITATOR, Role.SUPERVISOR)
 NOTE_WRITERS = requires(Role.FACILITATOR)
+WAITS = requires(Role.ADMIN, Role.SUPERVISOR)
 
 
 class RegisterController(Controller):
@@ -87,5 +96,30 @@ class RegisterController(Controller):
         return with_etag(note)
 
 
+class WaitingTimesController(Controller):
+    """/api/v1/courses/{course_id}/waiting-times: the figures services are judged on."""
+
+    path = "/courses/{course_id:uuid}/waiting-times"
+    tags = ("registers",)
+
+    @get("/", guards=[WAITS], opt=problems(404), summary="A course's waiting times")
+    async def waiting_times(
+        self,
+        course_id: FromPath[UUID],
+        actor: NamedDependency[Actor],
+        from_date: Annotated[
+            date | None,
+            QueryParameter(name="from", description="First day (local), default a year ago."),
+        ] = None,
+        to_date: Annotated[
+            date | None, QueryParameter(name="to", description="Last day (local), default today.")
+        ] = None,
+    ) -> WaitingTimesRead:
+        """Referral to enrolment and to first attended session: count, median, 90th centile."""
+        return await waiting_times.waiting_times(
+            course_id, by=actor, now=clock.now(), from_date=from_date, to_date=to_date
+        )
+
+
 # Registered by the app factory under /api/v1 (staff, signed in, role-guarded per route).
-CONTROLLERS: list[type[Controller]] = [RegisterController]
+CONTROLLERS: list[type[Controller]] = [RegisterController, WaitingTimesController]
