@@ -473,6 +473,36 @@ async def test_patient_feed_costs_two_queries(
     assert queries.count == 2  # the feed, then the sessions with their enrolments as a subquery
 
 
+async def test_a_large_venue_feed_is_whole_and_a_second_fetch_is_the_same_document(
+    staff: StaffFactory, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = await staff.signed_in(Role.ADMIN)
+    venue = await _venue()
+    rooms = [await make_room(venue, name=f"Room {n}") for n in range(3)]
+    first = local(FEED_NOW.date(), time(9, 0))
+    await RoomBooking.insert(
+        *(
+            RoomBooking(
+                room=rooms[n % 3].id,
+                starts_at=first + timedelta(hours=n),
+                ends_at=first + timedelta(hours=n, minutes=30),
+                purpose="Drop-in",
+                status="confirmed",
+            )
+            for n in range(300)
+        )
+    )
+    feed = await make_feed(client, admin, "venue", venue.id)
+
+    with count_queries(monkeypatch) as queries:
+        response = await fetch(client, monkeypatch, feed["url_path"])
+    again = await fetch(client, monkeypatch, feed["url_path"])
+
+    assert len(events(parse(response))) == 300
+    assert queries.count == 3  # the feed, the venue, its bookings
+    assert (again.content, again.headers["etag"]) == (response.content, response.headers["etag"])
+
+
 # -- the access log -------------------------------------------------------------------------
 
 
