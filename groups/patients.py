@@ -1,8 +1,8 @@
 """Patients: create, read, search and edit, every read and write in the audit log.
 
-Who may see a patient: admins (contact and operational details) and supervisors.
-Facilitators will see the patients of the groups they run once enrolments land; until
-then they see no patient at all (403), rather than every patient.
+Who may see a patient: admins (contact and operational details) and supervisors; a
+facilitator reads (audited) one patient enrolled in a group they run, and no other.
+Searching stays with admins and supervisors.
 
 Nothing here logs or echoes a patient's details: problems say what is wrong, never the
 name, NHS number or date of birth that was sent.
@@ -20,13 +20,14 @@ from api.core.schemas import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_curs
 from api.core.settings import get_settings
 from api.identity import audit
 from api.identity.versioning import write_versioned
+from groups.access import facilitates_patient
 from groups.rules.nhs_number import InvalidNhsNumber, normalise_nhs_number
 from groups.schemas.patients import InterpreterKind, PatientCreate, PatientRead, PatientUpdate
 from groups.tables import Patient
 from scheduling.schemas.venues import one_line
 
 ENTITY = "patient"
-# Facilitators are left out until enrolments land: then they read their groups' patients.
+# Search and lists; a facilitator reads one patient of a group they run (get_patient).
 READERS = (Role.ADMIN, Role.SUPERVISOR)
 DUPLICATE_DETAIL = "A patient with this NHS number already exists."
 _READ_COLUMNS = tuple(getattr(Patient, name) for name in PatientRead.model_fields)
@@ -141,9 +142,18 @@ async def create_patient(new: PatientCreate, *, by: Actor, now: datetime) -> Pat
     return PatientRead.model_validate(row)
 
 
+async def _require_patient_reader(patient_id: UUID, by: Actor) -> None:
+    """Admins and supervisors read any patient; facilitators those of groups they run."""
+    if by.user_id is None or by.has_any(*READERS):
+        return
+    if by.has_any(Role.FACILITATOR) and await facilitates_patient(by, patient_id):
+        return
+    raise Forbidden("Your role does not allow reading this patient's record.")
+
+
 async def get_patient(patient_id: UUID, *, by: Actor, now: datetime) -> PatientRead:
     """One patient; the read is audited (patient.read)."""
-    _require_reader(by)
+    await _require_patient_reader(patient_id, by)
     async with write_transaction():
         row = await _patient_row(patient_id)
         await audit.record_reads(by, ENTITY, [patient_id], now=now)

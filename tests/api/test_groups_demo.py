@@ -1,0 +1,55 @@
+"""Demo groups: four courses, thirty fictional patients, three groups, idempotent."""
+
+from collections import Counter
+from pathlib import Path
+
+import httpx
+
+from api.core import clock
+from api.core.actor import Role
+from api.demo import load_demo_data
+from api.demo_groups import demo_nhs_number, load_demo_groups
+from groups.rules.nhs_number import is_valid_nhs_number
+from groups.tables import Course, Enrolment, Group, Patient
+from tests.factories import StaffFactory
+
+
+def test_demo_nhs_numbers_are_valid_distinct_and_in_the_test_range() -> None:
+    numbers = [demo_nhs_number(n) for n in range(30)]
+    assert all(n.startswith("999") and is_valid_nhs_number(n) for n in numbers)
+    assert len(set(numbers)) == 30
+
+
+async def test_load_demo_groups_twice_creates_them_once(
+    staff: StaffFactory, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    await load_demo_data(tmp_path)
+
+    first = await load_demo_groups(now=clock.now())
+    counts = (
+        await Course.count(),
+        await Patient.count(),
+        await Group.count(),
+        await Enrolment.count(),
+    )
+    second = await load_demo_groups(now=clock.now())
+
+    assert (first, second) == (True, False)
+    assert counts == (4, 30, 3, 30)
+    assert (await Enrolment.count(), await Patient.count()) == (30, 30)
+    supervisor = await staff.signed_in(Role.SUPERVISOR)
+    listed = (await client.get("/api/v1/groups", headers=supervisor.headers)).json()["items"]
+    details = [
+        (await client.get(f"/api/v1/groups/{g['id']}", headers=supervisor.headers)).json()
+        for g in listed
+    ]
+    full = next(d for d in details if d["course_name"] == "Stress Control")
+    assert (full["places_free"], full["waiting_list_length"]) == (0, 4)
+    assert all(len(d["facilitators"]) == 2 for d in details)
+    statuses = Counter(
+        status for d in details for status, n in d["enrolment_counts"].items() for _ in range(n)
+    )
+    assert statuses["expired"] == 2
+    assert statuses["declined"] == 1
+    go = (await client.get("/api/v1/groups/go-no-go", headers=supervisor.headers)).json()
+    assert [i["course_name"] for i in go["items"]] == ["Self-management of Depression and Anxiety"]
