@@ -193,3 +193,20 @@ class CalendarFeed(Table):
     created_by = ForeignKey(references=StaffUser, null=True, on_delete=OnDelete.restrict)
     created_at = Timestamptz(default=TimestamptzNow())
     revoked_at = Timestamptz(null=True, default=None)
+
+
+class ReminderLedger(Table):
+    """Which reminders of which session have been handled: queued, superseded or dropped.
+
+    ``key`` is ``<session id>:<offset>`` (unique), so each reminder of a session is
+    handled once however many schedulers run and however late; ``messages`` counts the
+    outbox rows queued (or, when dropped, the recipients who would have had one).
+    """
+
+    id = UUID(primary_key=True, default=UUID4())
+    key = Varchar(length=120, unique=True)
+    session_id = Varchar(length=64, index=True)
+    offset_label = Varchar(length=8)
+    outcome = Varchar(length=20)  # queued, superseded, session_started
+    messages = Integer(default=0)
+    handled_at = Timestamptz()

@@ -35,7 +35,7 @@ def configured_channels(now: datetime) -> dict[str, Channel]:
     routes: dict[str, Channel] = {IN_APP: InboxChannel(now)}
     if messaging.delivery == "development":
         development = DevelopmentChannel(outbox_directory(), now)
-        for channel in (SMS, EMAIL, LETTER, "push"):
+        for channel in (SMS, EMAIL, LETTER, "push", IN_APP):
             routes[channel] = development
         return routes
     routes["push"] = _Unavailable("push delivery is not set up")
