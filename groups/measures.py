@@ -16,16 +16,23 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from api.core.actor import Actor
+from api.core.actor import Actor, Role
 from api.core.database import for_update, write_transaction
-from api.core.errors import Conflict, InvalidInput, NotFound
+from api.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from api.identity import audit
 from groups import risk_alerts
-from groups.access import Side, require_group_access
+from groups.access import Side, facilitates_patient, require_group_access
 from groups.rules.instruments import instrument as instrument_named
 from groups.rules.scoring import AnswersInvalid, Score, score
 from groups.schemas.measures import MeasureBatchRead, MeasureSetCreate, MeasureSetRead
-from groups.tables import Enrolment, GroupSession, MeasureSet, MeasureSetRevision, RiskAlert
+from groups.tables import (
+    Enrolment,
+    GroupSession,
+    MeasureSet,
+    MeasureSetRevision,
+    Patient,
+    RiskAlert,
+)
 
 ENTITY = "measure_set"
 # Enrolments a score may be recorded for: in the group now, or ended (services ask a
@@ -344,3 +351,55 @@ async def _session_group_any(session_id: UUID) -> UUID:
         raise NotFound("No session with this id.")
     group_id: UUID = row["group"]
     return group_id
+
+
+async def require_patient_clinical(patient_id: UUID, by: Actor) -> None:
+    """404 for no such patient; 403 unless a supervisor or a facilitator of their group."""
+    if not await Patient.exists().where(Patient.id == patient_id):
+        raise NotFound("No patient with this id.")
+    if by.user_id is None or by.has_any(Role.SUPERVISOR):
+        return
+    if by.has_any(Role.FACILITATOR) and await facilitates_patient(by, patient_id):
+        return
+    if by.has_any(Role.ADMIN) and not by.has_any(Role.FACILITATOR):
+        raise Forbidden("Admins see operational records only, never clinical ones.")
+    raise Forbidden("You do not facilitate a group of this patient.")
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One of a patient's stored sets, with its session's number and time."""
+
+    measure_set: MeasureSetRead
+    session_number: int
+    session_starts_at: datetime
+    group_id: UUID
+
+
+async def patient_history(patient_id: UUID, *, by: Actor, now: datetime) -> list[HistoryEntry]:
+    """Every set of the patient, oldest session first (one query; the read audited)."""
+    await require_patient_clinical(patient_id, by)
+    rows = (
+        await MeasureSet.select(
+            *_READ_COLUMNS,
+            MeasureSet.session.number.as_alias("session_number"),
+            MeasureSet.session.starts_at.as_alias("session_starts_at"),
+            MeasureSet.enrolment.group.as_alias("group_id"),
+        )
+        .where(MeasureSet.enrolment.patient == patient_id)
+        .order_by(MeasureSet.session.starts_at)
+        .order_by(MeasureSet.instrument)
+    )
+    await audit.record_reads(by, "patient", [str(patient_id)], now=now)
+    return [
+        HistoryEntry(
+            read_model({k: v for k, v in r.items() if k not in HISTORY_EXTRA}, None),
+            r["session_number"],
+            r["session_starts_at"],
+            r["group_id"],
+        )
+        for r in rows
+    ]
+
+
+HISTORY_EXTRA = ("session_number", "session_starts_at", "group_id")

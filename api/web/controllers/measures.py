@@ -1,5 +1,6 @@
 """Measure sets: single and whole-group entry, corrections, FHIR export."""
 
+from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Response, get, post
@@ -13,7 +14,7 @@ from api.core.schemas import Page
 from api.web.openapi_docs import problems
 from api.web.params import with_etag
 from api.web.security import requires
-from groups import measures
+from groups import charts, fhir_export, measures
 from groups.schemas.measures import (
     MeasureBatchCreate,
     MeasureBatchRead,
@@ -23,6 +24,7 @@ from groups.schemas.measures import (
 
 # Clinical records: the group's facilitators and supervisors; admins are refused.
 CLINICAL = requires(Role.FACILITATOR, Role.SUPERVISOR)
+FHIR_JSON = "application/fhir+json"
 
 
 class SessionMeasuresController(Controller):
@@ -81,5 +83,40 @@ class SessionMeasuresController(Controller):
         return Page[MeasureSetRead](items=items)
 
 
+class PatientMeasuresController(Controller):
+    """/api/v1/patients/{patient_id}/measures: a patient's scores, for clinical staff."""
+
+    path = "/patients/{patient_id:uuid}/measures"
+    tags = ("measures",)
+
+    @get(
+        "/fhir",
+        guards=[CLINICAL],
+        opt=problems(404),
+        media_type=FHIR_JSON,
+        summary="A patient's measure sets as a FHIR R4 Bundle",
+    )
+    async def patient_fhir(
+        self, patient_id: FromPath[UUID], actor: NamedDependency[Actor]
+    ) -> Response[dict[str, Any]]:
+        """QuestionnaireResponse per set and Observation per total, LOINC-coded where coded."""
+        bundle = await fhir_export.patient_bundle(patient_id, by=actor, now=clock.now())
+        return Response(bundle, media_type=FHIR_JSON)
+
+    @get(
+        "/chart.svg",
+        guards=[CLINICAL],
+        opt=problems(404),
+        media_type=charts.SVG_MEDIA_TYPE,
+        summary="A patient's PHQ-9 and GAD-7 by session (SVG)",
+    )
+    async def patient_chart(
+        self, patient_id: FromPath[UUID], actor: NamedDependency[Actor]
+    ) -> Response[str]:
+        """With the caseness lines."""
+        body = await charts.patient_chart(patient_id, by=actor, now=clock.now())
+        return Response(body, media_type=charts.SVG_MEDIA_TYPE)
+
+
 # Registered by the app factory under /api/v1 (staff, signed in, role-guarded per route).
-CONTROLLERS: list[type[Controller]] = [SessionMeasuresController]
+CONTROLLERS: list[type[Controller]] = [SessionMeasuresController, PatientMeasuresController]
