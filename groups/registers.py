@@ -28,6 +28,7 @@ from groups.dna_policy import apply_dna_policy
 from groups.rules.attendance import Outcome, counts_as_attended
 from groups.schemas.registers import RegisterEntryRead, RegisterRead, RegisterWrite
 from groups.tables import Attendance, AttendanceCorrection, Enrolment, GroupSession
+from materials.assignments import assign_session_materials
 
 CANCELLED = "cancelled"
 # Enrolments shown on a register even before an outcome is taken.
@@ -144,17 +145,6 @@ async def _write_register(
     return changed
 
 
-async def _assign_materials(
-    session_id: UUID, attended: dict[UUID, bool], *, by: Actor, now: datetime
-) -> None:
-    """Hand the session's materials to its patients (materials.assignments, when present)."""
-    try:
-        from materials import assignments
-    except ImportError:  # pragma: no cover - the materials part is not in this tree yet
-        return
-    await assignments.assign_session_materials(session_id, attended, by=by, now=now)
-
-
 async def submit_register(
     session_id: UUID, register: RegisterWrite, *, by: Actor, now: datetime
 ) -> RegisterRead:
@@ -177,7 +167,7 @@ async def submit_register(
         attended = {
             entry.enrolment_id: counts_as_attended(int(entry.outcome)) for entry in register.entries
         }
-        await _assign_materials(session_id, attended, by=by, now=now)
+        await assign_session_materials(session_id, attended, by=by, now=now)
     return await get_register(session_id, by=by, now=now)
 
 

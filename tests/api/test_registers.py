@@ -11,9 +11,17 @@ import httpx
 from api.core.actor import Role
 from api.identity.tables import AuditEntry
 from groups.tables import Attendance, AttendanceCorrection, Enrolment, Group, GroupSession
+from materials.tables import Assignment, Module, ModuleVersion
 from tests.booking_requests import PROBLEM, problem
 from tests.factories import SignedIn, StaffFactory
-from tests.group_factories import make_enrolment, make_group, make_patient, make_session
+from tests.group_factories import (
+    SIX_SESSION_PLAN,
+    make_course,
+    make_enrolment,
+    make_group,
+    make_patient,
+    make_session,
+)
 
 PAST = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 
@@ -322,3 +330,32 @@ async def test_concurrent_submissions_of_one_register_never_duplicate_rows(
     final = await client.get(register_url(session.id), headers=supervisor.headers)
     assert len(set(outcomes(final.json()).values())) == 1
     assert await AuditEntry.count().where(AuditEntry.action == "register.record") == 1
+
+
+async def test_the_register_hands_out_the_session_materials_marking_catch_up(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    plan = [dict(entry, module_refs=["understanding-worry"]) for entry in SIX_SESSION_PLAN]
+    facilitator = await staff.signed_in(Role.FACILITATOR)
+    group = await make_group(
+        course=await make_course(session_plan=plan), facilitators=(facilitator.user.id,)
+    )
+    came, missed = await make_enrolment(group), await make_enrolment(group)
+    session = await make_session(group, 1, PAST)
+    module = Module(slug="understanding-worry")
+    await module.save()
+    await ModuleVersion(
+        module=module.id, title="Understanding worry", status="published", published_at=PAST
+    ).save()
+
+    first = await take(client, facilitator, session.id, [(came.id, 5), (missed.id, 3)])
+    again = await take(client, facilitator, session.id, [(came.id, 5), (missed.id, 6)])
+
+    assert first.status_code == again.status_code == 200
+    rows = await Assignment.select(Assignment.enrolment, Assignment.slug, Assignment.catch_up)
+    assert sorted((str(r["enrolment"]), r["slug"], r["catch_up"]) for r in rows) == sorted(
+        [
+            (str(came.id), "understanding-worry", False),
+            (str(missed.id), "understanding-worry", False),
+        ]
+    )
