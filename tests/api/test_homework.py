@@ -220,7 +220,8 @@ async def test_session_view_counts_who_has_submitted_and_shows_comments(
         "not_started": 4,
     }
     items = body["items"] + rest.json()["items"]
-    assert len(items) == 6 and rest.json()["next_cursor"] is None
+    assert len(items) == 6
+    assert rest.json()["next_cursor"] is None
     by_key = {(item["enrolment_id"], item["slug"]): item for item in items}
     done = by_key[(str(first.id), "free-text")]
     assert done["submission"]["comment"] == "Well done for keeping this up."
