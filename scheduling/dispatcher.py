@@ -32,7 +32,7 @@ from scheduling.rules.clinical_words import forbidden_words_in, forbidden_words_
 from scheduling.rules.quiet_hours import send_at
 from scheduling.rules.retry import gives_up, retry_delay
 from scheduling.tables import OutboxMessage
-from scheduling.templates import TemplateError, render
+from scheduling.templates import TemplateError, render, template
 
 PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
 
@@ -201,11 +201,14 @@ class Dispatcher:
                 row["id"], {OutboxMessage.status: PENDING, OutboxMessage.due_at: allowed}, now=now
             )
             return "deferred"
-        parameters = {str(k): str(v) for k, v in (row["parameters"] or {}).items()}
+        given = {str(k): str(v) for k, v in (row["parameters"] or {}).items()}
         try:
-            text = render(row["template_key"], row["language"], parameters)
+            text = render(row["template_key"], row["language"], given)
         except TemplateError as error:
             return await self._fail(row, str(error), attempts=row["attempts"])
+        # Only the parameters the template declares leave the system (as Notify's
+        # personalisation); anything else a caller stored stays in the row.
+        parameters = {name: given[name] for name in template(row["template_key"]).parameters}
         wording = _clinical_wording(text.subject, text.body, parameters)
         if wording:
             return await self._fail(

@@ -33,13 +33,18 @@ class RecipientDirectory(Protocol):
 
 
 def duty_contact() -> Recipient:
-    """The duty clinician's contact from settings (staff consent to their work channels)."""
+    """The duty clinician's contact from settings (staff consent to their work channels).
+
+    In-app duty messages go to the inbox under recipient kind "duty", for the staff
+    dashboard, so a notice exists even when no duty address is configured.
+    """
     clinical = get_settings().clinical
     return Recipient(
         address=Address(phone=clinical.duty_contact_phone, email=clinical.duty_contact_email),
         preferences=ContactPreferences(
             sms=True,
             email=True,
+            app=True,
             has_mobile=bool(clinical.duty_contact_phone),
             has_email=bool(clinical.duty_contact_email),
         ),

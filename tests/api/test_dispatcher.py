@@ -266,3 +266,31 @@ async def test_concurrent_dispatchers_send_each_message_once(
     assert len(sent) == len(set(sent)) == 30
     assert {r["status"] for r in await _rows()} == {"sent"}
     assert {r["attempts"] for r in await _rows()} == {1}
+
+
+async def test_the_duty_notice_the_measures_code_queues_goes_without_its_internal_wording(
+    database: None, tmp_path: Path
+) -> None:
+    # groups.risk_alerts queues this when no duty address is configured: in-app only.
+    async with write_transaction():
+        await queue_messages(
+            [
+                OutgoingMessage(
+                    recipient_kind="duty",
+                    recipient_id="duty",
+                    channel="in_app",
+                    template_key="risk_alert_duty",
+                    dedup_key="risk-alert:a1:duty:in_app",
+                    due_at=NOW,
+                    parameters={"message": "A risk alert needs review.", "alert_id": "a1"},
+                    urgent=True,
+                )
+            ],
+            now=NOW,
+        )
+    assert await _dispatch(tmp_path) == {"claimed": 1, "sent": 1}
+    [row] = await _rows()
+    assert row["rendered_body"] == (
+        "A new item needs the duty clinician today. Sign in to Stepwise to see it (reference a1)."
+    )
+    assert _files(tmp_path) == []

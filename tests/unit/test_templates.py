@@ -26,9 +26,8 @@ SAMPLE_VALUES = {
     "venue": "Tavistock Library",
     "code": "K7P-4QX",
     "reply_by": "Friday 2 April",
-    "service_phone": "01822 000000",
-    "reference": "A1B2C3",
-    "link": "https://stepwise.example.nhs.uk/duty",
+    "service_name": "Stepwise",
+    "alert_id": "0b6c7a52-8f0e-4c1e-9a57-3d2f1e0c9b8a",
     "minutes": "30",
 }
 
