@@ -35,7 +35,7 @@ from scheduling.tables import CalendarFeed, Venue
 
 ENTITY = "calendar_feed"
 TOKEN_BYTES = 32  # 256 bits of randomness; the brief's floor is 128
-_FILENAME = re.compile(r"^([A-Za-z0-9_-]{43})\.ics$")  # token_urlsafe(32) is 43 characters
+_FILENAME = re.compile(r"([A-Za-z0-9_-]{43})\.ics")  # token_urlsafe(32) is 43 characters
 _BAD_CURSOR = [{"field": "cursor", "reason": "is not a cursor this API gave"}]
 _COLUMNS = (
     CalendarFeed.id,
@@ -64,7 +64,7 @@ def feed_path(token: str) -> str:
 
 def token_from_filename(filename: str) -> str | None:
     """The token in ``{token}.ics``, or None when the name is not one we could have issued."""
-    match = _FILENAME.match(filename)
+    match = _FILENAME.fullmatch(filename)  # not match: "$" would let a final newline in
     return match.group(1) if match else None
 
 

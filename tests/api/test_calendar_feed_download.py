@@ -405,6 +405,19 @@ async def test_unknown_or_malformed_token_is_the_same_404(
     )
 
 
+async def test_a_live_token_with_anything_after_it_is_the_same_404(
+    staff: StaffFactory, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    facilitator = await staff.signed_in(Role.FACILITATOR)
+    feed = await make_feed(client, facilitator, "facilitator", facilitator.user.id)
+    live = feed["url_path"]
+    swapped = "/feeds/" + live.removeprefix("/feeds/").removesuffix(".ics").swapcase() + ".ics"
+
+    for path in (live + "%0A", live + "x", live.removesuffix(".ics"), swapped):
+        response = await fetch(client, monkeypatch, path)
+        assert (path, response.status_code, response.json()) == (path, 404, NO_FEED)
+
+
 async def test_feed_of_a_deactivated_facilitator_is_gone(
     staff: StaffFactory, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -493,6 +493,27 @@ async def test_revoke_is_immediate_idempotent_and_audited_once(
     ]
 
 
+async def test_concurrent_revokes_all_succeed_and_are_audited_once(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    admin = await staff.signed_in(Role.ADMIN)
+    facilitator = await staff.signed_in(Role.FACILITATOR)
+    feed = await make_feed(client, facilitator, "facilitator", facilitator.user.id)
+
+    responses = await asyncio.gather(
+        *(
+            client.delete(f"{FEEDS}/{feed['id']}", headers=who.headers)
+            for who in (admin, facilitator) * 5
+        )
+    )
+
+    assert [response.status_code for response in responses] == [204] * 10
+    assert await audit_actions("calendar_feed", feed["id"]) == [
+        "calendar_feed.create",
+        "calendar_feed.revoke",
+    ]
+
+
 async def test_revoke_by_owner_creator_or_admin_but_not_another_facilitator(
     staff: StaffFactory, client: httpx.AsyncClient
 ) -> None:
