@@ -26,7 +26,9 @@ class OutboxSettings(BaseSettings):
     retry_base_seconds: int = Field(default=60, ge=1, le=3600)
     retry_max_seconds: int = Field(default=6 * 3600, ge=1, le=7 * 86400)
     retention_days: int = Field(default=90, ge=1, le=3650)
-    scheduler_enabled: bool = True
+    # Off unless asked for: `stepwise serve`, `demo` and `worker` turn it on (so tests, the
+    # benchmark and extra API processes never run jobs by accident).
+    scheduler_enabled: bool = False
     scheduler_lease_seconds: int = Field(default=90, ge=10, le=3600)
     outbox_dir: str = ""  # default: <var_dir>/outbox
 
