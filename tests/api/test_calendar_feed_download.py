@@ -13,11 +13,13 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from api.core.actor import Role
+from api.core.actor import Actor, Role
 from api.core.logging import configure_logging
 from api.core.settings import Settings, get_settings
 from api.identity.tables import StaffUser
 from api.web.app import create_app
+from groups import session_services
+from groups.schemas.sessions import CancelRequest, SessionMove
 from groups.tables import Course, Group, GroupSession
 from scheduling.tables import Room, RoomBooking, Venue
 from tests.api.test_calendar_feeds import (
@@ -204,6 +206,55 @@ async def test_a_changed_session_raises_sequence_and_a_cancelled_one_stays_as_ca
     cancelled_event = found[f"session-{cancelled.id}@stepwise"]
     assert str(cancelled_event["SUMMARY"]) == "Cancelled: Tavistock Tuesday Group: session 3"
     assert cancelled_event.decoded("DTSTAMP") == later
+
+
+async def test_moves_and_cancels_through_the_session_calendar_show_in_staff_and_venue_feeds(
+    staff: StaffFactory, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = await staff.signed_in(Role.ADMIN)
+    facilitator = await staff.signed_in(Role.FACILITATOR)
+    group, sessions = await _group_with_sessions(facilitator)
+    mine = await make_feed(client, facilitator, "facilitator", facilitator.user.id)
+    venue = await make_feed(client, admin, "venue", group.venue)
+    before = events(parse(await fetch(client, monkeypatch, venue["url_path"])))
+    by = Actor.system()
+
+    await session_services.move_session(
+        sessions[0].id,  # the 29th is Easter Monday: the library is shut
+        SessionMove(starts_at=datetime(2027, 3, 22, 19, 0)),  # noqa: DTZ001 - wall clock
+        expected_version=1,
+        by=by,
+        now=FEED_NOW,
+    )
+    await session_services.cancel_session(
+        sessions[2].id,
+        CancelRequest(reason="Venue flooded"),
+        expected_version=1,
+        by=by,
+        now=FEED_NOW,
+    )
+
+    staff_view = events(parse(await fetch(client, monkeypatch, mine["url_path"])))
+    venue_view = events(parse(await fetch(client, monkeypatch, venue["url_path"])))
+    assert [
+        (int(event["SEQUENCE"]), str(event["STATUS"]), event.decoded("DTSTART").time())
+        for event in staff_view.values()
+    ] == [
+        (1, "CONFIRMED", time(19, 0)),
+        (0, "CONFIRMED", time(18, 0)),
+        (1, "CANCELLED", time(18, 0)),
+        (0, "CONFIRMED", time(18, 0)),
+    ]
+    assert list(venue_view) == list(before)  # the same bookings, moved or cancelled in place
+    assert [
+        (int(event["SEQUENCE"]), str(event["STATUS"]), event.decoded("DTSTART").time())
+        for event in venue_view.values()
+    ] == [
+        (1, "CONFIRMED", time(19, 0)),
+        (0, "CONFIRMED", time(18, 0)),
+        (1, "CANCELLED", time(18, 0)),
+        (0, "CONFIRMED", time(18, 0)),
+    ]
 
 
 async def test_sessions_of_a_cancelled_group_are_cancelled(
