@@ -1,26 +1,22 @@
-"""Enrolments: enrol (invited or waitlisted), move through the lifecycle, fill freed places.
+"""Enrolments: enrol (invited or waitlisted) and move through the lifecycle.
 
 Capacity is never exceeded: every write that takes or frees a place locks the group row
 first (FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE write transaction already holds the
-single write lock), counts the places held and writes in the same transaction.
-
-Places held = opted in + active + invitations not yet expired (``groups.rules.enrolment``).
-An expired invitation is computed at read time and holds nothing.
+single write lock), counts the places held and writes in the same transaction. Places and
+the waiting list are ``groups.waiting_lists``; ``offer_freed_places`` is re-exported here.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from api.core.actor import Actor, Role
 from api.core.database import (
     CONSTRAINT_ERRORS,
-    for_update,
     is_unique_violation,
     write_transaction,
 )
 from api.core.errors import Forbidden, NotFound
-from api.core.settings import get_settings
 from api.identity import audit
 from api.identity.versioning import require_current_version
 from groups.access import facilitates
@@ -35,53 +31,17 @@ from groups.rules import enrolment as rules
 from groups.rules.enrolment import EnrolmentStatus as S
 from groups.rules.groups import CLOSED
 from groups.schemas.enrolments import EnrolmentCreate, EnrolmentRead, TransitionCreate
-from groups.tables import Enrolment, EnrolmentTransition, Group, Patient
+from groups.tables import Enrolment, EnrolmentTransition, Patient
+from groups.waiting_lists import (
+    fill_free_places,
+    invitation_expiry,
+    lock_group,
+    next_queue_instant,
+    places_held,
+)
+from groups.waiting_lists import offer_freed_places as offer_freed_places
 
 ENTITY = "enrolment"
-SYSTEM_REASON = "A place became free: offered to the next on the waiting list."
-# A waiting list is ordered by waitlisted_at; each newcomer's is at least this much after
-# the last one's, so the order is total and the same as the order the writes happened in.
-_QUEUE_STEP = timedelta(microseconds=1)
-
-
-def invitation_expiry(now: datetime) -> datetime:
-    """When an invitation sent at ``now`` expires (settings.groups.invitation_expiry_days)."""
-    return now + timedelta(days=get_settings().groups.invitation_expiry_days)
-
-
-def place_holding(group_id: UUID, *, now: datetime) -> Any:
-    """The where-clause of a group's enrolments that hold a place at ``now``."""
-    return (Enrolment.group == group_id) & (
-        Enrolment.status.is_in([S.OPTED_IN.value, S.ACTIVE.value])
-        | ((Enrolment.status == S.INVITED.value) & (Enrolment.invitation_expires_at > now))
-    )
-
-
-async def places_held(group_id: UUID, *, now: datetime) -> int:
-    """How many places of the group are held at ``now``."""
-    return int(await Enrolment.count().where(place_holding(group_id, now=now)))
-
-
-async def lock_group(group_id: UUID) -> dict[str, Any]:
-    """Inside a write transaction: the group's status and capacity, its row locked (404)."""
-    query = Group.select(Group.id, Group.status, Group.capacity).where(Group.id == group_id)
-    row: dict[str, Any] | None = await for_update(query).first()
-    if row is None:
-        raise NotFound("No group with this id.")
-    return row
-
-
-async def _next_queue_instant(group_id: UUID, now: datetime) -> datetime:
-    last = (
-        await Enrolment.select(Enrolment.waitlisted_at)
-        .where((Enrolment.group == group_id) & (Enrolment.waitlisted_at.is_not_null()))
-        .order_by(Enrolment.waitlisted_at, ascending=False)
-        .first()
-    )
-    if last is None or last["waitlisted_at"] is None or last["waitlisted_at"] < now:
-        return now
-    latest: datetime = last["waitlisted_at"]
-    return latest + _QUEUE_STEP
 
 
 async def _transition_row(
@@ -103,65 +63,6 @@ async def _transition_row(
             reason=reason,
         )
     )
-
-
-async def fill_free_places(group_id: UUID, capacity: int, *, now: datetime) -> list[UUID]:
-    """Inside a write transaction holding the group's lock: offer every free place in order.
-
-    Each person offered a place is invited with a fresh expiry, with a transition row by
-    the system and an audit entry. Answers the enrolment ids offered places.
-    """
-    free = capacity - await places_held(group_id, now=now)
-    if free <= 0:
-        return []
-    queue = (
-        await Enrolment.select(Enrolment.id)
-        .where((Enrolment.group == group_id) & (Enrolment.status == S.WAITLISTED.value))
-        .order_by(Enrolment.waitlisted_at, Enrolment.id)
-        .limit(free)
-    )
-    offered = [UUID(str(row["id"])) for row in queue]
-    if not offered:
-        return []
-    system = Actor.system()
-    await Enrolment.update(
-        {
-            Enrolment.status: S.INVITED.value,
-            Enrolment.invited_at: now,
-            Enrolment.invitation_expires_at: invitation_expiry(now),
-            Enrolment.updated_at: now,
-            Enrolment.version: Enrolment.version + 1,
-        }
-    ).where(Enrolment.id.is_in(offered))
-    await EnrolmentTransition.insert(
-        *(
-            EnrolmentTransition(
-                enrolment=enrolment_id,
-                from_status=S.WAITLISTED.value,
-                to_status=S.INVITED.value,
-                changed_by=None,
-                changed_at=now,
-                reason=SYSTEM_REASON,
-            )
-            for enrolment_id in offered
-        )
-    )
-    for enrolment_id in offered:
-        await audit.record(system, "enrolment.offer", ENTITY, enrolment_id, now=now)
-    return offered
-
-
-async def offer_freed_places(group_id: UUID, *, now: datetime) -> list[UUID]:
-    """Fill every free place of the group from its waiting list, in order (one transaction).
-
-    Places free up when invitations expire, so a job calls this; it offers nothing for a
-    completed or cancelled group. Answers the enrolment ids offered places.
-    """
-    async with write_transaction():
-        group = await lock_group(group_id)
-        if group["status"] in CLOSED:
-            return []
-        return await fill_free_places(group_id, group["capacity"], now=now)
 
 
 def _require_admin(by: Actor) -> None:
@@ -204,7 +105,7 @@ async def enrol(group_id: UUID, new: EnrolmentCreate, *, by: Actor, now: datetim
                 enrolment.invitation_expires_at = invitation_expiry(now)
             else:
                 enrolment.status = S.WAITLISTED.value
-                enrolment.waitlisted_at = await _next_queue_instant(group_id, now)
+                enrolment.waitlisted_at = await next_queue_instant(group_id, now)
             enrolment.updated_at = now
             await enrolment.save()
             await _transition_row(enrolment.id, None, enrolment.status, by=by, now=now)
@@ -341,7 +242,7 @@ async def transition(
                 raise NoPlaceFree("Every place is held: the patient stays where they are.")
         values = _changes(target, move.reason, now)
         if target is S.WAITLISTED:
-            values[Enrolment.waitlisted_at] = await _next_queue_instant(group_id, now)
+            values[Enrolment.waitlisted_at] = await next_queue_instant(group_id, now)
         values[Enrolment.updated_at] = now
         values[Enrolment.version] = Enrolment.version + 1
         await Enrolment.update(values).where(Enrolment.id == enrolment_id)

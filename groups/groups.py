@@ -12,11 +12,10 @@ from uuid import UUID
 from api.core.actor import Actor, Role
 from api.core.database import write_transaction
 from api.core.errors import Forbidden, InvalidInput, NotFound
-from api.core.schemas import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
 from api.identity import audit
 from api.identity.tables import StaffUser
 from api.identity.versioning import require_current_version, write_versioned
-from groups import enrolments
+from groups import waiting_lists
 from groups.access import Side, require_group_access
 from groups.courses import frozen_plan
 from groups.errors import (
@@ -316,7 +315,7 @@ async def update_group(
             await audit.record(by, "group.update", ENTITY, group_id, now=now)
         capacity = changes.capacity or current["capacity"]
         if capacity > current["capacity"] and current["status"] not in rules.CLOSED:
-            await enrolments.fill_free_places(group_id, capacity, now=now)
+            await waiting_lists.fill_free_places(group_id, capacity, now=now)
         return await group_row(group_id)
 
 
@@ -333,7 +332,7 @@ async def _check_edit(
     capacity = changes.capacity or current["capacity"]
     minimum = changes.min_participants or current["min_participants"]
     if changes.capacity is not None:
-        held = await enrolments.places_held(group_id, now=now)
+        held = await waiting_lists.places_held(group_id, now=now)
         if changes.capacity < held:
             raise CapacityBelowPlacesHeld(
                 f"{held} places are held: capacity cannot go below that.",
@@ -349,64 +348,6 @@ async def _check_edit(
         )
     if changes.go_no_go_date is not None:
         _check_go_no_go(changes.go_no_go_date, current["first_session_date"])
-
-
-def _after_date_and_id(cursor: str) -> Any:
-    day, last_id = decode_cursor(cursor, str, str)
-    try:
-        after_day, after_id = date.fromisoformat(day), UUID(last_id)
-    except ValueError:
-        raise _invalid("cursor", "is not a cursor this API gave") from None
-    return (Group.first_session_date > after_day) | (
-        (Group.first_session_date == after_day) & (Group.id > after_id)
-    )
-
-
-async def list_groups(
-    *,
-    by: Actor,
-    course_id: UUID | None = None,
-    venue_id: UUID | None = None,
-    status: GroupStatus | None = None,
-    starting_from: date | None = None,
-    cursor: str | None = None,
-    limit: int = DEFAULT_PAGE_SIZE,
-) -> Page[GroupRead]:
-    """Groups by first session date then id, a page at a time; facilitators see their own."""
-    require_reader(by)
-    conditions: list[Any] = []
-    if not sees_every_group(by):
-        conditions.append(
-            Group.id.is_in(
-                GroupFacilitator.select(GroupFacilitator.group).where(
-                    GroupFacilitator.staff == by.user_id
-                )
-            )
-        )
-    if course_id is not None:
-        conditions.append(Group.course == course_id)
-    if venue_id is not None:
-        conditions.append(Group.venue == venue_id)
-    if status is not None:
-        conditions.append(Group.status == status.value)
-    if starting_from is not None:
-        conditions.append(Group.first_session_date >= starting_from)
-    if cursor is not None:
-        conditions.append(_after_date_and_id(cursor))
-    query = (
-        Group.select(*LIST_COLUMNS).order_by(Group.first_session_date, Group.id).limit(limit + 1)
-    )
-    if conditions:
-        query = query.where(*conditions)
-    rows = await query
-    items = [GroupRead.model_validate(row) for row in rows[:limit]]
-    last = items[-1] if items else None
-    next_cursor = (
-        encode_cursor(last.first_session_date.isoformat(), str(last.id))
-        if last and len(rows) > limit
-        else None
-    )
-    return Page[GroupRead](items=items, next_cursor=next_cursor)
 
 
 async def require_read_access(group_id: UUID, by: Actor) -> None:

@@ -7,7 +7,7 @@ import httpx
 
 from api.core.actor import Role
 from api.identity.tables import AuditEntry
-from groups import enrolments
+from groups import enrolments, waiting_lists
 from groups.tables import Enrolment, EnrolmentTransition
 from tests.api.test_groups_helpers import GROUPS, enrol, group_with, move, problem
 from tests.factories import StaffFactory
@@ -281,7 +281,7 @@ async def test_offer_freed_places_fills_places_freed_by_expired_invitations(
     by_id = {r["id"]: r for r in rows}
     assert [by_id[e.id]["status"] for e in queue] == ["invited", "invited", "waitlisted"]
     assert by_id[queue[0].id]["invitation_expires_at"] == later + timedelta(days=14)
-    assert await enrolments.places_held(group.id, now=later) == 3
+    assert await waiting_lists.places_held(group.id, now=later) == 3
 
 
 async def test_capacity_raised_offers_the_new_places(

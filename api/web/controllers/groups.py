@@ -16,7 +16,7 @@ from api.web.openapi_docs import problems
 from api.web.params import IfMatch, PageSize, with_etag
 from api.web.security import requires
 from groups import go_no_go, groups
-from groups.group_services import detail
+from groups.group_services import detail, listing
 from groups.rules.groups import GroupStatus
 from groups.schemas.groups import GoNoGoEntry, GroupCreate, GroupDetail, GroupRead, GroupUpdate
 
@@ -43,7 +43,7 @@ class GroupController(Controller):
         limit: PageSize = DEFAULT_PAGE_SIZE,
     ) -> Page[GroupRead]:
         """By first session date; facilitators see only the groups they run."""
-        return await groups.list_groups(
+        return await listing.list_groups(
             by=actor,
             course_id=course_id,
             venue_id=venue_id,
