@@ -24,7 +24,7 @@ from uuid import UUID
 
 from api.core.actor import Actor, Role
 from api.core.database import for_update, write_transaction
-from api.core.errors import Forbidden, NotFound
+from api.core.errors import Forbidden, InvalidInput, NotFound
 from api.core.schemas import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
 from api.core.settings import get_settings
 from api.identity import audit
@@ -199,3 +199,52 @@ async def record_discussion(
         discussed_at=now,
         note=discussion.note,
     )
+
+
+async def list_discussions(
+    enrolment_id: UUID,
+    *,
+    by: Actor,
+    now: datetime,
+    cursor: str | None = None,
+    limit: int = DEFAULT_PAGE_SIZE,
+) -> Page[DiscussionRead]:
+    """The enrolment's supervision discussions, newest first, a page at a time (audited)."""
+    group_id = await _enrolment_group(enrolment_id)
+    await require_group_access(group_id, by, Side.CLINICAL)
+    query = (
+        SupervisionDiscussion.select(
+            SupervisionDiscussion.id,
+            SupervisionDiscussion.enrolment.as_alias("enrolment_id"),
+            SupervisionDiscussion.discussed_by,
+            SupervisionDiscussion.discussed_at,
+            SupervisionDiscussion.note,
+        )
+        .where(SupervisionDiscussion.enrolment == enrolment_id)
+        .order_by(SupervisionDiscussion.discussed_at, SupervisionDiscussion.id, ascending=False)
+        .limit(limit + 1)
+    )
+    if cursor is not None:
+        at_text, last_id = decode_cursor(cursor, str, str)
+        try:
+            at, before_id = datetime.fromisoformat(at_text), UUID(last_id)
+        except ValueError as error:
+            raise InvalidInput(
+                [{"field": "cursor", "reason": "is not a cursor this API gave"}]
+            ) from (error)
+        query = query.where(
+            (SupervisionDiscussion.discussed_at < at)
+            | ((SupervisionDiscussion.discussed_at == at) & (SupervisionDiscussion.id < before_id))
+        )
+    async with write_transaction():
+        rows = await query
+        patient = await Enrolment.select(Enrolment.patient).where(Enrolment.id == enrolment_id)
+        await audit.record_reads(by, "patient", [row["patient"] for row in patient], now=now)
+    items = [DiscussionRead.model_validate(row) for row in rows[:limit]]
+    last = items[-1] if items else None
+    next_cursor = (
+        encode_cursor(last.discussed_at.isoformat(), str(last.id))
+        if last is not None and len(rows) > limit
+        else None
+    )
+    return Page[DiscussionRead](items=items, next_cursor=next_cursor)

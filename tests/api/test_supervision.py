@@ -247,3 +247,27 @@ async def test_discussion_refused_for_admins_outsiders_and_unknown_enrolments(
     too_long = await client.post(url, json={"note": "x" * 2001}, headers=scene.facilitator.headers)
     assert too_long.status_code == 400
     assert await SupervisionDiscussion.count() == 0
+
+
+async def test_discussion_history_newest_first_a_page_at_a_time(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    scene = await running_group(staff, patients=1)
+    (enrolment,) = scene.enrolments
+    url = discussions_url(enrolment.id)
+    headers = scene.facilitator.headers
+    for n in range(3):
+        made = await client.post(url, json={"note": f"Discussion {n}"}, headers=headers)
+        assert made.status_code == 201
+    admin = await staff.signed_in(Role.ADMIN)
+
+    first = (await client.get(url, params={"limit": 2}, headers=headers)).json()
+    second = (
+        await client.get(url, params={"limit": 2, "cursor": first["next_cursor"]}, headers=headers)
+    ).json()
+
+    assert [d["note"] for d in first["items"]] == ["Discussion 2", "Discussion 1"]
+    assert [d["note"] for d in second["items"]] == ["Discussion 0"]
+    assert second["next_cursor"] is None
+    assert (await client.get(url, headers=admin.headers)).status_code == 403
+    assert (await client.get(url, params={"cursor": "x"}, headers=headers)).status_code == 400

@@ -66,6 +66,24 @@ class EnrolmentDecisionController(Controller):
         """Who, when, the note; clears the new, not-recently-discussed and DNA-review flags."""
         return await supervision.record_discussion(enrolment_id, data, by=actor, now=clock.now())
 
+    @get(
+        "/discussions",
+        guards=[CLINICAL],
+        opt=problems(404),
+        summary="An enrolment's supervision discussions",
+    )
+    async def list_discussions(
+        self,
+        enrolment_id: FromPath[UUID],
+        actor: NamedDependency[Actor],
+        cursor: FromQuery[str | None] = None,
+        limit: PageSize = DEFAULT_PAGE_SIZE,
+    ) -> Page[DiscussionRead]:
+        """Newest first, a page at a time; audited."""
+        return await supervision.list_discussions(
+            enrolment_id, by=actor, now=clock.now(), cursor=cursor, limit=limit
+        )
+
     @post(
         "/step-up",
         guards=[CLINICAL],
