@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from api.core.actor import Role
 from api.identity.tables import AuditEntry
@@ -13,8 +14,11 @@ from groups.tables import Group, GroupSession
 from scheduling.tables import Closure, OpeningHours, RoomBooking
 from tests.booking_requests import PROBLEM, book, problem
 from tests.factories import SignedIn, StaffFactory
-from tests.group_factories import make_group, make_session
+from tests.group_factories import SIX_SESSION_PLAN, make_course, make_group, make_session
+from tests.query_count import count_queries
 from tests.scheduling_factories import make_closure, make_room, make_venue
+
+EXPECTED_PREVIEW_QUERIES = 10
 
 
 def preview_url(group: Group) -> str:
@@ -499,3 +503,24 @@ async def test_commit_skips_a_closure_added_after_the_group_was_made(
         {"local_date": "2027-01-25", "kind": "closure", "reason": "Staff training"}
     ]
     assert body["sessions"][-1]["local_date"] == "2027-02-22"
+
+
+@pytest.mark.parametrize("sessions", [1, 12])
+async def test_preview_costs_the_same_queries_whatever_the_number_of_sessions(
+    staff: StaffFactory,
+    client: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+    sessions: int,
+) -> None:
+    admin = await staff.signed_in(Role.ADMIN)
+    alice = await staff.create(Role.FACILITATOR)
+    plan = [{**SIX_SESSION_PLAN[0], "title": f"Session {n}"} for n in range(1, sessions + 1)]
+    group = await make_group(course=await make_course(session_plan=plan), facilitators=(alice.id,))
+
+    with count_queries(monkeypatch) as queries:
+        response = await client.post(preview_url(group), headers=admin.headers)
+
+    assert len(response.json()["sessions"]) == sessions
+    # Sign-in check, group access, the group and its facilitators, the room, the venue,
+    # its closures and hours, the room's bookings, the facilitators' sessions.
+    assert queries.count == EXPECTED_PREVIEW_QUERIES
