@@ -369,3 +369,49 @@ async def test_enrolment_list_pages_by_cursor(
         f"{GROUPS}/{group.id}/enrolments", params={"cursor": "nonsense"}, headers=admin.headers
     )
     assert bad.status_code == 400
+
+
+async def test_unknown_group_or_enrolment_is_404(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    admin = await staff.signed_in(Role.ADMIN)
+    nobody = "00000000-0000-4000-8000-000000000000"
+    patient = await make_patient()
+
+    answers = [
+        await client.post(
+            f"{GROUPS}/{nobody}/enrolments",
+            json={"patient_id": str(patient.id)},
+            headers=admin.headers,
+        ),
+        await client.get(f"{GROUPS}/{nobody}/enrolments", headers=admin.headers),
+        await client.get(f"{GROUPS}/{nobody}/waiting-list", headers=admin.headers),
+        await client.get(f"{GROUPS}/{nobody}", headers=admin.headers),
+        await client.get(f"{ENROLMENTS}/{nobody}", headers=admin.headers),
+        await client.get(f"{ENROLMENTS}/{nobody}/transitions", headers=admin.headers),
+        await client.post(
+            f"{ENROLMENTS}/{nobody}/transitions",
+            json={"to": "declined"},
+            headers={**admin.headers, "If-Match": '"v1"'},
+        ),
+    ]
+
+    assert [r.status_code for r in answers] == [404] * 7
+    assert {r.headers["content-type"] for r in answers} == {"application/problem+json"}
+
+
+async def test_supervisors_read_enrolments_but_never_enrol_or_move_them(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    admin = await staff.signed_in(Role.ADMIN)
+    supervisor = await staff.signed_in(Role.SUPERVISOR)
+    group = await group_with(staff)
+    body = (await enrol(client, admin, group, (await make_patient()).id)).json()
+
+    read = await client.get(f"{ENROLMENTS}/{body['id']}", headers=supervisor.headers)
+    enrolled = await enrol(client, supervisor, group, (await make_patient()).id)
+    moved = await move(client, supervisor, body, "opted_in")
+
+    assert read.json() == {**body, "status": "invited"}
+    assert read.headers["etag"] == '"v1"'
+    assert (enrolled.status_code, moved.status_code) == (403, 403)
