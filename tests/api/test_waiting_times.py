@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from api.core.actor import Role
 from groups.tables import Attendance
@@ -16,6 +17,7 @@ from tests.group_factories import (
     make_patient,
     make_session,
 )
+from tests.query_count import count_queries
 
 REFERRED = date(2026, 9, 1)
 
@@ -123,3 +125,27 @@ async def test_refusals(staff: StaffFactory, client: httpx.AsyncClient) -> None:
     }
     assert missing.json() == problem("not-found", "Not found", 404, "No course with this id.")
     assert malformed.status_code == 400
+
+
+@pytest.mark.parametrize("patients", [1, 12])
+async def test_the_figures_cost_the_same_queries_however_many_patients(
+    staff: StaffFactory, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, patients: int
+) -> None:
+    course = await make_course()
+    group = await make_group(course=course)
+    session = await make_session(group, 1, at(date(2026, 10, 5)))
+    for _ in range(patients):
+        enrolment = await make_enrolment(group, invited_at=at(date(2026, 9, 20)))
+        await Attendance(
+            session=session.id, enrolment=enrolment.id, outcome=5, recorded_at=at(REFERRED)
+        ).save()
+    admin = await staff.signed_in(Role.ADMIN)
+
+    with count_queries(monkeypatch) as queries:
+        response = await client.get(
+            url(course.id), params={"from": "2026-09-01", "to": "2026-09-30"}, headers=admin.headers
+        )
+
+    assert response.json()["referral_to_first_attended"]["count"] == patients
+    # The sign-in check, the course, the enrolments, their attended sessions.
+    assert queries.count == 4, queries.statements
