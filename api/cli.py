@@ -74,8 +74,13 @@ def cmd_load_demo(_: argparse.Namespace) -> int:
 
 
 def _serve(host: str, port: int) -> int:
+    import os
+
     import uvicorn
 
+    # The background jobs run in the API process unless told otherwise (several API
+    # processes: set it to false and run ``stepwise worker``).
+    os.environ.setdefault("STEPWISE_SCHEDULER_ENABLED", "true")
     settings = get_settings()
     print(f"Serving Stepwise on http://{host}:{port}")
     print(f"Interactive API docs: http://{host}:{port}/schema/swagger")
@@ -107,6 +112,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     cmd_migrate(args)
     cmd_load_demo(args)
     return _serve(args.host, args.port)
+
+
+def cmd_worker(_: argparse.Namespace) -> int:
+    """Run the background jobs (reminders, the outbox, escalation) without the API."""
+    from api.core.logging import configure_logging
+    from scheduling.jobs.worker import run_worker
+
+    service = get_settings().service
+    configure_logging(level=service.log_level, json_lines=service.is_production)
+    print("Running background jobs; stop with Ctrl+C.")
+    sys.stdout.flush()
+    _run(run_worker)
+    return 0
 
 
 def _read_password(stream: Any) -> str:
@@ -179,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--host", default=DEFAULT_HOST)
         sub.add_argument("--port", type=int, default=DEFAULT_PORT)
     add("migrate", cmd_migrate)
+    add("worker", cmd_worker)
     add("check", cmd_check)
     add("load-demo", cmd_load_demo)
     create = add("create-user", cmd_create_user)

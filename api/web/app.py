@@ -41,6 +41,7 @@ from api.web.openapi import finish_openapi
 from api.web.problems import problem_details_plugin
 from api.web.request_context import RequestContextMiddleware
 from api.web.security import STAFF_AUTH_STATE, provide_actor, signed_in, staff_jwt_auth
+from scheduling.jobs.scheduler import start_background_jobs, stop_background_jobs
 
 API_VERSION = "0.1.0"
 DOCS_PATH = "/schema/swagger"
@@ -101,8 +102,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[JsonRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
             create_examples=False,
         ),
-        on_startup=[partial(open_pool, settings.database)],
-        on_shutdown=[close_pool],
+        # Background jobs only when STEPWISE_SCHEDULER_ENABLED (serve and demo turn it on).
+        on_startup=[partial(open_pool, settings.database), start_background_jobs],
+        on_shutdown=[stop_background_jobs, close_pool],
         request_max_body_size=settings.service.max_body_bytes,
         type_encoders={BaseModel: _json_by_pydantic},
         logging_config=None,
