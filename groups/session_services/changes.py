@@ -188,12 +188,12 @@ async def cancel_session(
 ) -> SessionRead:
     """Cancel a future session: its booking is cancelled (kept), place holders are told.
 
-    The reason is kept in the audit trail's request only as far as the audit keeps it;
-    it is never sent to patients.
+    The reason is validated but not yet stored: no column holds it (a ``cancel_reason``
+    on group_session is asked of the schema). It is never sent to patients.
     """
     require_admin(by)
     zone = service_zone()
-    del request  # validated; no column holds it yet (see the session calendar's notes)
+    del request  # validated; no column holds it yet (see the docstring)
     async with write_transaction():
         await require_current_version(GroupSession, session_id, expected_version)
         row = await _session(session_id)
@@ -223,10 +223,14 @@ async def cancel_group(
     by: Actor,
     now: datetime,
 ) -> GroupCancelled:
-    """Cancel a group: every future session and its booking cancelled, place holders told once."""
+    """Cancel a group: every future session and its booking cancelled, place holders told once.
+
+    Enrolments are left as they are (the groups service ends them); the reason, like a
+    session's, has no column yet.
+    """
     require_admin(by)
     zone = service_zone()
-    del request  # validated; no column holds it yet (see the session calendar's notes)
+    del request  # validated; no column holds it yet
     async with write_transaction():
         await require_current_version(Group, group_id, expected_version)
         group: dict[str, Any] | None = (
