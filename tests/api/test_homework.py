@@ -12,13 +12,14 @@ import pytest
 from api.core.actor import Actor, Role
 from api.core.database import write_transaction
 from api.core.errors import NotFound
-from groups.tables import Enrolment, GroupSession, RiskAlert
+from groups.tables import Enrolment, Group, GroupSession, RiskAlert
 from materials import forms, homework
 from materials.assignments import assign_session_materials
 from materials.schemas.homework import SubmissionSave
 from materials.tables import Assignment
 from tests.factories import SignedIn, StaffFactory
 from tests.group_factories import make_course, make_enrolment, make_group, make_session
+from tests.query_count import count_queries
 
 PROBLEMS = "https://stepwise.example/problems/"
 NOW = datetime(2027, 1, 11, 12, 0, tzinfo=UTC)
@@ -48,6 +49,7 @@ async def publish_built_in(*slugs: str) -> None:
 @dataclass
 class Setting:
     facilitator: SignedIn
+    group: Group
     session: GroupSession
     enrolments: list[Enrolment]
     assignments: dict[tuple[uuid.UUID, str], uuid.UUID]
@@ -82,7 +84,7 @@ async def setting(staff: StaffFactory, *, patients: int = 1) -> Setting:
         )
     rows = await Assignment.select(Assignment.id, Assignment.enrolment, Assignment.slug)
     found = {(row["enrolment"], row["slug"]): row["id"] for row in rows}
-    return Setting(facilitator, session, enrolments, found)
+    return Setting(facilitator, group, session, enrolments, found)
 
 
 def submission_url(assignment_id: uuid.UUID) -> str:
@@ -310,3 +312,25 @@ async def test_the_patient_path_saves_only_their_own_homework(staff: StaffFactor
         )
 
     assert (saved.status, saved.entered_by, saved.answers) == ("draft", None, answers)
+
+
+async def test_session_view_costs_the_same_queries_for_three_patients_or_thirty(
+    staff: StaffFactory, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small = await setting(staff, patients=3)
+    url = f"/api/v1/sessions/{small.session.id}/homework"
+    with count_queries(monkeypatch) as few:
+        response = await client.get(url, headers=small.facilitator.headers)
+    assert response.status_code == 200
+    for _ in range(27):
+        enrolment = await make_enrolment(small.group)
+        async with write_transaction():
+            await assign_session_materials(
+                small.session.id, {enrolment.id: True}, by=SYSTEM, now=NOW
+            )
+
+    with count_queries(monkeypatch) as many:
+        response = await client.get(url, headers=small.facilitator.headers)
+
+    assert len(response.json()["items"]) == 50
+    assert many.count == few.count
