@@ -27,6 +27,7 @@ from groups.errors import (
     NoPlaceFree,
     TransitionNotAllowed,
 )
+from groups.group_services.invitations import INVITATION, WAITLIST_OFFER, queue_invitations
 from groups.rules import enrolment as rules
 from groups.rules.enrolment import EnrolmentStatus as S
 from groups.rules.groups import CLOSED
@@ -110,6 +111,8 @@ async def enrol(group_id: UUID, new: EnrolmentCreate, *, by: Actor, now: datetim
             await enrolment.save()
             await _transition_row(enrolment.id, None, enrolment.status, by=by, now=now)
             await audit.record(by, "enrolment.create", ENTITY, enrolment.id, now=now)
+            if enrolment.status == S.INVITED.value:
+                await queue_invitations([enrolment.id], template_key=INVITATION, now=now)
     except CONSTRAINT_ERRORS as error:
         if not is_unique_violation(error):
             raise
@@ -250,6 +253,9 @@ async def transition(
             enrolment_id, current.value, target.value, by=by, now=now, reason=move.reason
         )
         await audit.record(by, f"enrolment.{target.value}", ENTITY, enrolment_id, now=now)
+        if target is S.INVITED:
+            key = WAITLIST_OFFER if current is S.WAITLISTED else INVITATION
+            await queue_invitations([enrolment_id], template_key=key, now=now)
         if rules.frees_place(current, target) and group["status"] not in CLOSED:
             await fill_free_places(group_id, group["capacity"], now=now)
     return await _read_one(enrolment_id, now=now)

@@ -15,6 +15,7 @@ from api.core.database import for_update, write_transaction
 from api.core.errors import NotFound
 from api.core.settings import get_settings
 from api.identity import audit
+from groups.group_services.invitations import WAITLIST_OFFER, queue_invitations
 from groups.rules.enrolment import EnrolmentStatus as S
 from groups.rules.groups import CLOSED
 from groups.tables import Enrolment, EnrolmentTransition, Group
@@ -75,7 +76,8 @@ async def fill_free_places(group_id: UUID, capacity: int, *, now: datetime) -> l
     """Inside a write transaction holding the group's lock: offer every free place in order.
 
     Each person offered a place is invited with a fresh expiry, with a transition row by
-    the system and an audit entry. Answers the enrolment ids offered places.
+    the system, an audit entry and a place-offer message per consented channel. Answers
+    the enrolment ids offered places.
     """
     free = capacity - await places_held(group_id, now=now)
     if free <= 0:
@@ -114,6 +116,7 @@ async def fill_free_places(group_id: UUID, capacity: int, *, now: datetime) -> l
     )
     for enrolment_id in offered:
         await audit.record(system, "enrolment.offer", ENTITY, enrolment_id, now=now)
+    await queue_invitations(offered, template_key=WAITLIST_OFFER, now=now)
     return offered
 
 

@@ -9,6 +9,7 @@ from api.core.actor import Role
 from api.identity.tables import AuditEntry
 from groups import enrolments, waiting_lists
 from groups.tables import Enrolment, EnrolmentTransition
+from scheduling.tables import OutboxMessage
 from tests.api.test_groups_helpers import GROUPS, enrol, group_with, move, problem
 from tests.factories import StaffFactory
 from tests.group_factories import make_enrolment, make_patient
@@ -415,3 +416,39 @@ async def test_supervisors_read_enrolments_but_never_enrol_or_move_them(
     assert read.json() == {**body, "status": "invited"}
     assert read.headers["etag"] == '"v1"'
     assert (enrolled.status_code, moved.status_code) == (403, 403)
+
+
+async def test_invitations_and_offers_are_queued_per_consented_channel_without_clinical_detail(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    admin = await staff.signed_in(Role.ADMIN)
+    group = await group_with(staff, capacity=1)
+    texted = await make_patient(given_name="Ann", preferred_name="Annie")
+    emailed = await make_patient(
+        consents_to_sms=False, consents_to_email=True, email="b@example.org"
+    )
+    holder = (await enrol(client, admin, group, texted.id)).json()
+    waiting = (await enrol(client, admin, group, emailed.id)).json()
+
+    await move(client, admin, holder, "declined")
+
+    rows = await OutboxMessage.select(
+        OutboxMessage.recipient_id,
+        OutboxMessage.channel,
+        OutboxMessage.template_key,
+        OutboxMessage.parameters,
+        OutboxMessage.dedup_key,
+    ).output(load_json=True)
+    by_template = {r["template_key"]: r for r in rows}
+    assert sorted((r["template_key"], r["recipient_id"], r["channel"]) for r in rows) == [
+        ("invitation", str(texted.id), "sms"),
+        ("waitlist_offer", str(emailed.id), "email"),
+    ]
+    invitation = by_template["invitation"]["parameters"]
+    assert invitation["name"] == "Annie"
+    assert invitation["starts"] == "Mon 11 Jan 2027 10:00"
+    assert set(invitation) == {"name", "starts", "venue", "code", "reply_by"}
+    assert "Course" not in " ".join(invitation.values())
+    offer = by_template["waitlist_offer"]
+    assert set(offer["parameters"]) == {"name", "starts", "venue", "reply_by"}
+    assert offer["dedup_key"].startswith(f"group:{group.id}:enrolment:{waiting['id']}:")
