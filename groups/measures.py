@@ -140,18 +140,8 @@ def _risk_note(old_answers: Sequence[int | None], scored: Score) -> dict[str, An
     }
 
 
-async def _store(
-    session_id: UUID, scored: _Scored, *, source: str, by: Actor, now: datetime
-) -> tuple[MeasureSetRead, bool]:
-    """Inside the write transaction: create the slot's set or correct it. (read, created)."""
-    result = scored.score
-    slot = (
-        (MeasureSet.enrolment == scored.enrolment_id)
-        & (MeasureSet.session == session_id)
-        & (MeasureSet.instrument == result.instrument)
-    )
-    new_id = uuid4()
-    values: dict[str, Any] = {
+def _values(result: Score, *, source: str, by: Actor) -> dict[str, Any]:
+    return {
         "answers": list(result.answers),
         "total": result.total,
         "prorated": result.prorated,
@@ -159,73 +149,103 @@ async def _store(
         "source": source,
         "entered_by": by.user_id,
     }
-    # DO NOTHING when the slot is taken (even by a concurrent submission that commits
-    # first): this one then becomes a correction of that set, never a duplicate.
+
+
+async def _correct(
+    row: Mapping[str, Any], scored: _Scored, *, source: str, by: Actor, now: datetime
+) -> bool:
+    """Inside the write transaction: replace a set's answers, keeping the old; False if same."""
+    result = scored.score
+    old_answers = loaded_answers(row["answers"])
+    if old_answers == list(result.answers):
+        return False  # a retry of the same answers: nothing to correct
+    await MeasureSetRevision.insert(
+        MeasureSetRevision(
+            measure_set=row["id"],
+            answers=old_answers,
+            total=row["total"],
+            changed_by=by.user_id,
+            changed_at=now,
+        )
+    )
+    values = _values(result, source=source, by=by)
+    await MeasureSet.update(
+        {
+            **{MeasureSet._meta.get_column_by_name(name): v for name, v in values.items()},
+            MeasureSet.version: MeasureSet.version + 1,
+            MeasureSet.updated_at: now,
+        }
+    ).where(MeasureSet.id == row["id"])
+    await audit.record(by, "measure_set.correct", ENTITY, row["id"], now=now)
+    await risk_alerts.annotate_measure_alert(
+        row["id"], _risk_note(old_answers, result), by=by, now=now
+    )
+    return True
+
+
+async def _store(
+    session_id: UUID, batch: Sequence[_Scored], *, source: str, by: Actor, now: datetime
+) -> list[tuple[MeasureSetRead, bool]]:
+    """Inside the write transaction: create each slot's set or correct it; (read, created).
+
+    New sets go in one insert, skipping any slot already taken (even by a concurrent
+    submission that commits first): that one becomes a correction, never a duplicate.
+    A batch of a whole group costs a handful of queries plus one audit row per set.
+    """
+    new_ids = {(one.enrolment_id, one.score.instrument): uuid4() for one in batch}
     await MeasureSet.insert(
-        MeasureSet(
-            id=new_id,
-            enrolment=scored.enrolment_id,
-            session=session_id,
-            instrument=result.instrument,
-            created_at=now,
-            updated_at=now,
-            **values,
+        *(
+            MeasureSet(
+                id=new_ids[(one.enrolment_id, one.score.instrument)],
+                enrolment=one.enrolment_id,
+                session=session_id,
+                instrument=one.score.instrument,
+                created_at=now,
+                updated_at=now,
+                **_values(one.score, source=source, by=by),
+            )
+            for one in batch
         )
     ).on_conflict(action="DO NOTHING")
-    row = await for_update(MeasureSet.select(*_READ_COLUMNS).where(slot)).first()
-    if row is None:  # pragma: no cover - the insert or a committed rival made the row
-        raise RuntimeError("measure set slot vanished")
-    created = row["id"] == new_id
-    alert_id: UUID | None = None
-    if created:
-        await audit.record(by, "measure_set.create", ENTITY, new_id, now=now)
-    else:
-        old_answers = loaded_answers(row["answers"])
-        if old_answers == list(result.answers):
-            # A retry of the same answers: nothing to correct.
-            return read_model(row, await _alert_of(row["id"])), False
-        await MeasureSetRevision.insert(
-            MeasureSetRevision(
-                measure_set=row["id"],
-                answers=old_answers,
-                total=row["total"],
-                changed_by=by.user_id,
-                changed_at=now,
+    enrolment_ids = list({one.enrolment_id for one in batch})
+    slot_rows = await for_update(
+        MeasureSet.select(*_READ_COLUMNS).where(
+            (MeasureSet.session == session_id) & MeasureSet.enrolment.is_in(enrolment_ids)
+        )
+    )
+    row_of = {(row["enrolment_id"], row["instrument"]): row for row in slot_rows}
+    created: dict[UUID, bool] = {}
+    for one in batch:
+        slot = (one.enrolment_id, one.score.instrument)
+        row = row_of[slot]
+        created[row["id"]] = row["id"] == new_ids[slot]
+        if created[row["id"]]:
+            await audit.record(by, "measure_set.create", ENTITY, row["id"], now=now)
+        else:
+            await _correct(row, one, source=source, by=by, now=now)
+        if one.score.shows_risk:
+            blank = any(a is None for a in _risk_answers(one.score))
+            await risk_alerts.raise_measure_alert(
+                row["id"],
+                one.enrolment_id,
+                reason="risk_item_blank" if blank else "risk_item",
+                now=now,
             )
-        )
-        await MeasureSet.update(
-            {
-                **{MeasureSet._meta.get_column_by_name(name): v for name, v in values.items()},
-                MeasureSet.version: MeasureSet.version + 1,
-                MeasureSet.updated_at: now,
-            }
-        ).where(MeasureSet.id == row["id"])
-        await audit.record(by, "measure_set.correct", ENTITY, row["id"], now=now)
-        await risk_alerts.annotate_measure_alert(
-            row["id"], _risk_note(old_answers, result), by=by, now=now
-        )
-    if result.shows_risk:
-        reason = (
-            "risk_item" if all(a is not None for a in _risk_answers(result)) else "risk_item_blank"
-        )
-        alert_id = await risk_alerts.raise_measure_alert(
-            row["id"], scored.enrolment_id, reason=reason, now=now
-        )
-    stored = await MeasureSet.select(*_READ_COLUMNS).where(MeasureSet.id == row["id"]).first()
-    assert stored is not None  # noqa: S101 - written above in this transaction
-    return read_model(stored, alert_id or await _alert_of(row["id"])), created
+    ids = [row_of[(one.enrolment_id, one.score.instrument)]["id"] for one in batch]
+    stored = {
+        row["id"]: row
+        for row in await MeasureSet.select(*_READ_COLUMNS).where(MeasureSet.id.is_in(ids))
+    }
+    alerts = await RiskAlert.select(RiskAlert.id, RiskAlert.measure_set).where(
+        RiskAlert.measure_set.is_in(ids)
+    )
+    alert_of = {alert["measure_set"]: alert["id"] for alert in alerts}
+    return [(read_model(stored[i], alert_of.get(i)), created[i]) for i in ids]
 
 
 def _risk_answers(result: Score) -> list[int | None]:
     definition = instrument_named(result.instrument)
     return [result.answers[n - 1] for n in definition.risk_items]
-
-
-async def _alert_of(measure_set_id: UUID) -> UUID | None:
-    row = (
-        await RiskAlert.select(RiskAlert.id).where(RiskAlert.measure_set == measure_set_id).first()
-    )
-    return None if row is None else row["id"]
 
 
 async def record_measure_set(
@@ -237,7 +257,8 @@ async def record_measure_set(
     scored = _scored(new)
     await _check_enrolments(group_id, [new.enrolment_id], ["enrolment_id"])
     async with write_transaction():
-        return await _store(session_id, scored, source="facilitator", by=by, now=now)
+        [stored] = await _store(session_id, [scored], source="facilitator", by=by, now=now)
+    return stored
 
 
 def _batch_errors(sets: Sequence[MeasureSetCreate]) -> tuple[list[_Scored], list[dict[str, str]]]:
@@ -280,10 +301,8 @@ async def record_group_measures(
         [f"sets.{index}.enrolment_id" for index in range(len(sets))],
     )
     async with write_transaction():
-        stored = [
-            (await _store(session_id, one, source="group", by=by, now=now))[0] for one in scored
-        ]
-    return MeasureBatchRead(items=stored)
+        stored = await _store(session_id, scored, source="group", by=by, now=now)
+    return MeasureBatchRead(items=[read for read, _ in stored])
 
 
 async def submit_patient_measure_set(
@@ -319,7 +338,9 @@ async def submit_patient_measure_set(
         ) from error
     scored = _scored(new)
     async with write_transaction():
-        stored, _ = await _store(session_id, scored, source="patient", by=Actor.system(), now=now)
+        [(stored, _)] = await _store(
+            session_id, [scored], source="patient", by=Actor.system(), now=now
+        )
     return stored
 
 

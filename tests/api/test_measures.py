@@ -5,11 +5,13 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+import pytest
 
 from api.core.actor import Role
+from api.core.errors import InvalidInput, NotFound
 from api.identity.tables import AuditEntry
 from groups import measures
-from groups.tables import MeasureSet, MeasureSetRevision
+from groups.tables import GroupSession, MeasureSet, MeasureSetRevision
 from tests.api.test_measure_helpers import (
     PROBLEM_JSON,
     PROBLEMS,
@@ -20,7 +22,8 @@ from tests.api.test_measure_helpers import (
     validation_problem,
 )
 from tests.factories import StaffFactory
-from tests.group_factories import make_enrolment, make_group
+from tests.group_factories import make_enrolment, make_group, make_patient
+from tests.query_count import count_queries
 
 
 def _stored(body: dict[str, Any]) -> dict[str, Any]:
@@ -397,3 +400,93 @@ async def test_patient_submission_is_idempotent(
         1,
     )
     assert await MeasureSet.count() == 1
+
+
+async def test_group_entry_costs_a_few_queries_plus_one_audit_row_per_set(
+    client: httpx.AsyncClient, staff: StaffFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cohort = await make_cohort(staff, patients=12)
+    sets = [gad7(1, 1, 1, 1, 1, 1, 1, enrolment=e) for e in cohort.enrolments]
+    sets += [phq9(1, 1, 1, 1, 1, 1, 1, 1, 0, enrolment=e) for e in cohort.enrolments]
+    with count_queries(monkeypatch) as queries:
+        response = await client.post(
+            cohort.measures_url() + "/batch",
+            json={"sets": sets},
+            headers=cohort.facilitator.headers,
+        )
+    assert response.status_code == 201
+    # session, access (2), enrolments, insert, select, final select, alerts: 8; audit: 24
+    assert queries.count <= len(sets) + 8
+
+
+async def test_a_cancelled_session_takes_no_measures(
+    client: httpx.AsyncClient, staff: StaffFactory
+) -> None:
+    cohort = await make_cohort(staff)
+    await GroupSession.update({GroupSession.status: "cancelled"}).where(
+        GroupSession.id == cohort.sessions[0].id
+    )
+    response = await client.post(
+        cohort.measures_url(),
+        json=gad7(0, 0, 0, 0, 0, 0, 0, enrolment=cohort.enrolments[0]),
+        headers=cohort.facilitator.headers,
+    )
+    assert response.status_code == 409
+    assert response.json() == {
+        "type": PROBLEMS + "conflict",
+        "status": 409,
+        "title": "Conflict with the current state",
+        "detail": "This session was cancelled: no measures can be recorded for it.",
+    }
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        [10**30] * 7,
+        [[1]] * 7,
+        [{"a": 1}] * 7,
+        ["\u0000"] * 7,
+        [-(10**30), 0, 0, 0, 0, 0, 0],
+        [1e308] * 7,
+        [0] * 41,
+        "0000000",
+        None,
+    ],
+)
+async def test_malformed_answers_are_a_400_never_a_500(
+    client: httpx.AsyncClient, staff: StaffFactory, answers: Any
+) -> None:
+    cohort = await make_cohort(staff, patients=1)
+    body = {"enrolment_id": str(cohort.enrolments[0].id), "instrument": "GAD-7", "answers": answers}
+    response = await client.post(
+        cohort.measures_url(), json=body, headers=cohort.facilitator.headers
+    )
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert await MeasureSet.count() == 0
+
+
+async def test_patient_submission_with_new_answers_is_a_correction_and_unknown_instrument_a_400(
+    client: httpx.AsyncClient, staff: StaffFactory
+) -> None:
+    cohort = await make_cohort(staff)
+    enrolment = cohort.enrolments[0]
+    now = datetime.fromisoformat("2027-01-11T09:00:00+00:00")
+    session_id = cohort.sessions[0].id
+    await measures.submit_patient_measure_set(
+        enrolment.patient, session_id, "GAD-7", [0] * 7, now=now
+    )
+    changed = await measures.submit_patient_measure_set(
+        enrolment.patient, session_id, "GAD-7", [1] * 7, now=now
+    )
+    assert (changed.total, changed.version) == (7, 2)
+    with pytest.raises(InvalidInput):
+        await measures.submit_patient_measure_set(
+            enrolment.patient, session_id, "BDI", [0], now=now
+        )
+    stranger = await make_patient()
+    with pytest.raises(NotFound):
+        await measures.submit_patient_measure_set(
+            stranger.id, session_id, "GAD-7", [0] * 7, now=now
+        )
