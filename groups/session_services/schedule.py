@@ -272,6 +272,14 @@ async def _problems(
     return problems
 
 
+def _require_draft(group: GroupPlan) -> None:
+    if group.status != DRAFT:
+        raise GroupNotDraft(
+            f"The group is {group.status}: only a draft group can be scheduled.",
+            group_status=group.status,
+        )
+
+
 def _proposed(group: GroupPlan, session: PlannedSession) -> ProposedSession:
     return ProposedSession(
         number=session.number,
@@ -312,6 +320,7 @@ async def preview_schedule(group_id: UUID, *, by: Actor) -> SchedulePreview:
     await require_group_access(group_id, by, Side.OPERATIONAL)
     zone = service_zone()
     group = await _group_plan(group_id)
+    _require_draft(group)
     schedule, problems = await _assess(group, zone, lock=False)
     return SchedulePreview(
         group_id=group_id,
@@ -382,11 +391,7 @@ async def commit_schedule(
         async with write_transaction():
             await require_current_version(Group, group_id, expected_version)
             group = await _group_plan(group_id)
-            if group.status != DRAFT:
-                raise GroupNotDraft(
-                    f"The group is {group.status}: only a draft group can be scheduled.",
-                    group_status=group.status,
-                )
+            _require_draft(group)
             schedule, problems = await _assess(group, zone, lock=True)
             if problems:
                 raise _clash(problems)

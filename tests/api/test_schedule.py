@@ -415,7 +415,7 @@ async def test_commit_with_clashes_refuses_everything_and_lists_every_date(
     }
 
 
-async def test_commit_of_a_group_already_scheduled_is_409(
+async def test_commit_or_preview_of_a_group_already_scheduled_is_409(
     staff: StaffFactory, client: httpx.AsyncClient
 ) -> None:
     admin = await staff.signed_in(Role.ADMIN)
@@ -424,7 +424,9 @@ async def test_commit_of_a_group_already_scheduled_is_409(
 
     again = await commit(client, admin, group, version=2)
 
-    assert again.status_code == 409
+    preview = await client.post(preview_url(group), headers=admin.headers)
+    assert again.status_code == preview.status_code == 409
+    assert preview.json() == again.json()
     assert again.json() == problem(
         "group-not-draft",
         "The group is not a draft",
