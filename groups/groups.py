@@ -30,6 +30,7 @@ from groups.rules import groups as rules
 from groups.rules.groups import GroupStatus
 from groups.schemas.groups import GroupCreate, GroupRead, GroupUpdate
 from groups.tables import Course, Group, GroupFacilitator, GroupSession
+from scheduling.booking_queries import service_zone
 from scheduling.tables import Room
 
 ENTITY = "group"
@@ -167,6 +168,8 @@ def _check_go_no_go(go_no_go: date, first_session: date) -> None:
 async def create_group(new: GroupCreate, *, by: Actor, now: datetime) -> GroupRead:
     """A draft group with the course's plan frozen into it; audited."""
     require_admin(by)
+    if new.first_session_date < now.astimezone(service_zone()).date():
+        raise _invalid("first_session_date", "is in the past")
     async with write_transaction():
         course = await _course(new.course_id)
         room = await _room(new.room_id)

@@ -98,6 +98,7 @@ async def test_editing_the_course_leaves_the_group_plan_unchanged(
         ({"facilitator_ids": "one"}, "facilitator_ids", "needs at least 2 co-facilitators"),
         ({"facilitator_ids": "twice"}, "facilitator_ids", "must not name anyone twice"),
         ({"min_participants": 13, "capacity": 12}, "min_participants", "must not exceed capacity"),
+        ({"first_session_date": "2020-01-06"}, "first_session_date", "is in the past"),
         (
             {"go_no_go_date": "2027-01-11"},
             "go_no_go_date",
