@@ -22,9 +22,9 @@ from api.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from api.core.schemas import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
 from api.core.settings import get_settings
 from api.identity import audit
-from groups.access import Side, groups_facilitated, require_group_access
+from groups.access import Side, require_group_access
 from groups.schemas.risk_alerts import AlertStatus, RiskAlertRead
-from groups.tables import RiskAlert
+from groups.tables import GroupFacilitator, RiskAlert
 from scheduling.outbox import OutgoingMessage, queue_messages
 from scheduling.rules.channels import EMAIL, IN_APP, SMS
 
@@ -196,7 +196,10 @@ async def list_alerts(
     if by.user_id is not None and not by.has_any(Role.SUPERVISOR):
         if not by.has_any(Role.FACILITATOR):
             raise Forbidden("Admins see operational records only, never clinical ones.")
-        query = query.where(RiskAlert.enrolment.group.is_in(list(await groups_facilitated(by))))
+        mine = GroupFacilitator.select(GroupFacilitator.group).where(
+            GroupFacilitator.staff == by.user_id
+        )
+        query = query.where(RiskAlert.enrolment.group.is_in(mine))
     if group_id is not None:
         query = query.where(RiskAlert.enrolment.group == group_id)
     if status is not None:

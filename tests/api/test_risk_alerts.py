@@ -1,5 +1,6 @@
 """Risk alerts through HTTP: raised once by any route, annotated, listed, acknowledged."""
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -254,3 +255,34 @@ async def test_open_alerts_come_first_a_page_at_a_time(
         ALERTS, params={"cursor": "nonsense"}, headers=cohort.facilitator.headers
     )
     assert bad.status_code == 400
+
+
+async def test_a_facilitator_of_no_group_sees_an_empty_list(
+    client: httpx.AsyncClient, staff: StaffFactory
+) -> None:
+    cohort = await make_cohort(staff)
+    await _enter(client, cohort, phq9(0, 0, 0, 0, 0, 0, 0, 0, 1, enrolment=cohort.enrolments[0]))
+    idle = await staff.signed_in(Role.FACILITATOR)
+    assert await _alerts(client, idle) == []
+
+
+async def test_concurrent_acknowledgements_close_once(
+    client: httpx.AsyncClient, staff: StaffFactory
+) -> None:
+    cohort = await make_cohort(staff)
+    stored = await _enter(
+        client, cohort, phq9(0, 0, 0, 0, 0, 0, 0, 0, 1, enrolment=cohort.enrolments[0])
+    )
+    supervisor = await staff.signed_in(Role.SUPERVISOR)
+    url = f"{ALERTS}/{stored['risk_alert_id']}/acknowledge"
+    responses = await asyncio.gather(
+        *(
+            client.post(url, json={"action_note": f"call {n}"}, headers=who.headers)
+            for n, who in enumerate([cohort.facilitator, supervisor] * 3)
+        )
+    )
+    assert sorted(r.status_code for r in responses) == [200, 409, 409, 409, 409, 409]
+    actions = await AuditEntry.select(AuditEntry.action).where(
+        AuditEntry.action == "risk_alert.acknowledge"
+    )
+    assert len(actions) == 1
