@@ -28,11 +28,11 @@ from uuid import UUID
 from api.core.actor import Actor
 from api.core.database import for_update, write_transaction
 from api.core.errors import InvalidInput, NotFound, StaleVersion
-from api.core.schemas import DEFAULT_PAGE_SIZE, decode_cursor, encode_cursor
+from api.core.schemas import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
 from api.identity import audit
 from groups.access import Side, require_group_access
 from groups.risk_alerts import raise_free_text_alert
-from groups.tables import GroupSession
+from groups.tables import Enrolment, GroupSession
 from materials.errors import SubmissionFinal
 from materials.rules.figures import derived_figures
 from materials.rules.forms import free_text, validate_answers
@@ -337,8 +337,18 @@ async def session_homework(
     conditions = [Assignment.session == session_id]
     if kind is not None:
         conditions.append(Assignment.kind == kind)
+    items, shown, next_cursor = await _page_of_assignments(conditions, cursor=cursor, limit=limit)
+    counts = await _homework_counts(session_id)
+    await audit.record_reads(by, "patient", sorted({row["patient_id"] for row in shown}), now=now)
+    return SessionHomework(session_id=session_id, items=items, next_cursor=next_cursor, **counts)
+
+
+async def _page_of_assignments(
+    conditions: list[Any], *, cursor: str | None, limit: int
+) -> tuple[list[AssignmentRead], list[dict[str, Any]], str | None]:
+    """Assignments matching, by id, a page at a time, with their submissions (2 queries)."""
     if cursor is not None:
-        conditions.append(Assignment.id > _cursor_id(cursor))
+        conditions = [*conditions, Assignment.id > _cursor_id(cursor)]
     rows = (
         await Assignment.select(*_ASSIGNMENT_COLUMNS)
         .where(*conditions)
@@ -355,7 +365,39 @@ async def session_homework(
     )
     by_assignment = {row["assignment_id"]: row for row in submissions}
     items = [_assignment(row, by_assignment.get(row["id"])) for row in shown]
-    counts = await _homework_counts(session_id)
-    await audit.record_reads(by, "patient", sorted({row["patient_id"] for row in shown}), now=now)
     next_cursor = encode_cursor(str(shown[-1]["id"])) if len(rows) > limit else None
-    return SessionHomework(session_id=session_id, items=items, next_cursor=next_cursor, **counts)
+    return items, shown, next_cursor
+
+
+async def enrolment_assignments(
+    enrolment_id: UUID,
+    *,
+    by: Actor,
+    now: datetime,
+    cursor: str | None = None,
+    limit: int = DEFAULT_PAGE_SIZE,
+) -> Page[AssignmentRead]:
+    """Everything one patient was given in one group, with their answers (clinical)."""
+    found = (
+        await Enrolment.select(Enrolment.group, Enrolment.patient)
+        .where(Enrolment.id == enrolment_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound("No enrolment with this id.")
+    await require_group_access(found["group"], by, Side.CLINICAL)
+    items, _, next_cursor = await _page_of_assignments(
+        [Assignment.enrolment == enrolment_id], cursor=cursor, limit=limit
+    )
+    await audit.record_reads(by, "patient", [found["patient"]], now=now)
+    return Page[AssignmentRead](items=items, next_cursor=next_cursor)
+
+
+async def patient_assignments(
+    patient_id: UUID, *, cursor: str | None = None, limit: int = DEFAULT_PAGE_SIZE
+) -> Page[AssignmentRead]:
+    """For the coming patient API: a patient's own assignments, comments included."""
+    items, _, next_cursor = await _page_of_assignments(
+        [Assignment.enrolment.patient == patient_id], cursor=cursor, limit=limit
+    )
+    return Page[AssignmentRead](items=items, next_cursor=next_cursor)

@@ -334,3 +334,41 @@ async def test_session_view_costs_the_same_queries_for_three_patients_or_thirty(
 
     assert len(response.json()["items"]) == 50
     assert many.count == few.count
+
+
+async def test_a_patients_own_list_and_the_enrolment_view_show_modules_and_comments(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    world = await setting(staff, patients=2)
+    first = world.enrolments[0]
+    admin = await staff.signed_in(Role.ADMIN)
+    diary = world.assignments[(first.id, "free-text")]
+    await client.put(
+        submission_url(diary),
+        json={"answers": {"reflection": "ok"}},
+        headers=world.facilitator.headers,
+    )
+    await client.put(
+        submission_url(diary) + "/comment",
+        json={"comment": "Thanks, see you Monday."},
+        headers=world.facilitator.headers,
+    )
+    url = f"/api/v1/enrolments/{first.id}/assignments"
+
+    page = await client.get(url, params={"limit": 1}, headers=world.facilitator.headers)
+    rest = await client.get(
+        url, params={"cursor": page.json()["next_cursor"]}, headers=world.facilitator.headers
+    )
+    refused = await client.get(url, headers=admin.headers)
+    patient_id = (await Enrolment.select(Enrolment.patient).where(Enrolment.id == first.id))[0][
+        "patient"
+    ]
+    own = await homework.patient_assignments(patient_id)
+
+    slugs = [item["slug"] for item in page.json()["items"] + rest.json()["items"]]
+    assert sorted(slugs) == ["free-text", "sleep-diary"]
+    assert refused.status_code == 403
+    assert sorted(item.slug for item in own.items) == ["free-text", "sleep-diary"]
+    commented = next(item for item in own.items if item.slug == "free-text")
+    assert commented.submission is not None
+    assert commented.submission.comment == "Thanks, see you Monday."

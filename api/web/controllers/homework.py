@@ -170,6 +170,26 @@ class SessionHomeworkController(Controller):
         )
 
 
+class EnrolmentAssignmentController(Controller):
+    """/api/v1/enrolments/{id}/assignments: what one patient was given, with answers."""
+
+    path = "/enrolments/{enrolment_id:uuid}/assignments"
+    tags = ("materials",)
+
+    @get("/", guards=[CLINICAL], opt=problems(404), summary="A patient's modules and homework")
+    async def enrolment_assignments(
+        self,
+        enrolment_id: FromPath[UUID],
+        actor: NamedDependency[Actor],
+        cursor: FromQuery[str | None] = None,
+        limit: PageSize = DEFAULT_PAGE_SIZE,
+    ) -> Page[AssignmentRead]:
+        """The group's facilitators and supervisors; catch-up packs marked."""
+        return await homework.enrolment_assignments(
+            enrolment_id, by=actor, now=clock.now(), cursor=cursor, limit=limit
+        )
+
+
 class AssignmentController(Controller):
     """/api/v1/assignments: one assignment, entering a paper diary, commenting."""
 
@@ -233,5 +253,6 @@ CONTROLLERS: list[type[Controller]] = [
     HomeworkFormController,
     HomeworkFormVersionController,
     SessionHomeworkController,
+    EnrolmentAssignmentController,
     AssignmentController,
 ]
