@@ -356,12 +356,21 @@ async def _patients(group: Group) -> dict[str, str]:
         preferred_language="cy",
     )
     silent = await make_patient(consents_to_sms=False)  # letter consent but no address
+    # Every address known, no consent to any channel.
+    unconsented = await make_patient(
+        consents_to_sms=False,
+        consents_to_letter=False,
+        email="u@example.org",
+        address_line_1="2 Fore Street",
+        postcode="PL19 0AB",
+    )
     waitlisted = await make_patient()
     expired = await make_patient()
     invited = await make_patient()
     await make_enrolment(group, sms)
     await make_enrolment(group, mail, status="opted_in")
     await make_enrolment(group, silent)
+    await make_enrolment(group, unconsented)
     await make_enrolment(group, waitlisted, status="waitlisted", waitlisted_at=now)
     await make_enrolment(
         group, expired, status="invited", invitation_expires_at=now - timedelta(hours=1)
