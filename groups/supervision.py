@@ -18,7 +18,7 @@ not discussed recently, consecutive DNAs) go; open alerts, severe scores and the
 of improvement stay until the clinical facts change.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -115,6 +115,16 @@ def _page_query(
     return text, args
 
 
+def _cursor_id(cursor: str) -> UUID:
+    (last_id,) = decode_cursor(cursor, str)
+    try:
+        return UUID(last_id)
+    except ValueError as error:
+        raise InvalidInput([{"field": "cursor", "reason": "is not a cursor this API gave"}]) from (
+            error
+        )
+
+
 def _facts(row: dict[str, Any]) -> rules.FlagFacts:
     return rules.FlagFacts(
         last_discussed_at=_instant(row["last_discussed_at"]),
@@ -136,7 +146,7 @@ async def supervision_list(
     facilitator = None
     if by.user_id is not None and not by.has_any(Role.SUPERVISOR):
         facilitator = by.user_id
-    after = None if cursor is None else _uuid(decode_cursor(cursor, str)[0])
+    after = None if cursor is None else _cursor_id(cursor)
     text, args = _page_query(facilitator=facilitator, after=after, now=now, limit=limit)
     dna_review_after = get_settings().groups.dna_review_after
     async with write_transaction():
@@ -201,6 +211,19 @@ async def record_discussion(
     )
 
 
+def _discussion_cursor(cursor: str) -> tuple[datetime, UUID]:
+    at_text, last_id = decode_cursor(cursor, str, str)
+    try:
+        at = datetime.fromisoformat(at_text)
+        if at.tzinfo is None:
+            raise ValueError("naive instant")
+        return at.astimezone(UTC), UUID(last_id)
+    except (ValueError, OverflowError) as error:
+        raise InvalidInput([{"field": "cursor", "reason": "is not a cursor this API gave"}]) from (
+            error
+        )
+
+
 async def list_discussions(
     enrolment_id: UUID,
     *,
@@ -225,13 +248,7 @@ async def list_discussions(
         .limit(limit + 1)
     )
     if cursor is not None:
-        at_text, last_id = decode_cursor(cursor, str, str)
-        try:
-            at, before_id = datetime.fromisoformat(at_text), UUID(last_id)
-        except ValueError as error:
-            raise InvalidInput(
-                [{"field": "cursor", "reason": "is not a cursor this API gave"}]
-            ) from (error)
+        at, before_id = _discussion_cursor(cursor)
         query = query.where(
             (SupervisionDiscussion.discussed_at < at)
             | ((SupervisionDiscussion.discussed_at == at) & (SupervisionDiscussion.id < before_id))
@@ -243,7 +260,7 @@ async def list_discussions(
     items = [DiscussionRead.model_validate(row) for row in rows[:limit]]
     last = items[-1] if items else None
     next_cursor = (
-        encode_cursor(last.discussed_at.isoformat(), str(last.id))
+        encode_cursor(last.discussed_at.astimezone(UTC).isoformat(), str(last.id))
         if last is not None and len(rows) > limit
         else None
     )

@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from api.core.actor import Role
+from api.core.schemas import encode_cursor
 from api.identity.tables import AuditEntry
 from groups.tables import Enrolment, GroupSession, MeasureSet, RiskAlert, SupervisionDiscussion
 from tests.api.test_registers import PAST, running_group
@@ -271,3 +272,40 @@ async def test_discussion_history_newest_first_a_page_at_a_time(
     assert second["next_cursor"] is None
     assert (await client.get(url, headers=admin.headers)).status_code == 403
     assert (await client.get(url, params={"cursor": "x"}, headers=headers)).status_code == 400
+
+
+async def test_a_forged_cursor_naming_no_enrolment_is_400(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    supervisor = await staff.signed_in(Role.SUPERVISOR)
+    forged = encode_cursor("not-an-id")
+
+    response = await client.get(SUPERVISION, params={"cursor": forged}, headers=supervisor.headers)
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"field": "cursor", "reason": "is not a cursor this API gave"}
+    ]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        ["2026-01-01", "00000000-0000-4000-8000-000000000000"],
+        ["0001-01-01T00:00:00+14:00", "00000000-0000-4000-8000-000000000000"],
+        ["9999-12-31T23:59:59-12:00", "00000000-0000-4000-8000-000000000000"],
+        ["2026-01-01T00:00:00+00:00", "nope"],
+        ["yesterday", "00000000-0000-4000-8000-000000000000"],
+    ],
+)
+async def test_forged_discussion_cursors_are_400_never_500(
+    staff: StaffFactory, client: httpx.AsyncClient, key: list[str]
+) -> None:
+    scene = await running_group(staff, patients=1)
+    url = discussions_url(scene.enrolments[0].id)
+
+    response = await client.get(
+        url, params={"cursor": encode_cursor(*key)}, headers=scene.facilitator.headers
+    )
+
+    assert response.status_code == 400
