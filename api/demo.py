@@ -1,7 +1,11 @@
-"""Demo data for a first look: staff logins with passwords made at load time, and venues.
+"""Demo data for a first look: staff logins with passwords made at load time, and a service.
 
-The venues, rooms, hours, closures and bookings are in ``api.demo_venues``. Idempotent: a
-second load finds the accounts and the venues and changes nothing. The passwords are
+Each part has its own loader, run in order: venues, rooms, hours, closures and bookings
+(``api.demo_venues``); courses, patients, groups and enrolments (``api.demo_groups``);
+self-help modules and homework forms (``api.demo_materials``); the groups' sessions
+(``api.demo_sessions``); registers (``api.demo_clinical_register``); questionnaires
+(``api.demo_clinical_measures``). Idempotent: a second load finds what is there and
+changes nothing. The passwords are
 written to ``var/demo-logins.txt`` (owner-only) so a restart can show them again.
 """
 
@@ -11,6 +15,11 @@ from pathlib import Path
 
 from api.core import clock
 from api.core.actor import Actor, Role
+from api.demo_clinical_measures import load_demo_measures
+from api.demo_clinical_register import load_demo_registers
+from api.demo_groups import load_demo_groups
+from api.demo_materials import load_demo_materials
+from api.demo_sessions import load_demo_sessions
 from api.demo_venues import load_demo_venues
 from api.identity import accounts
 from api.identity.schemas import StaffUserCreate
@@ -55,7 +64,15 @@ async def load_demo_data(var_dir: Path) -> list[tuple[str, str]]:
         created.append((login.email, password))
     if created:
         _remember(var_dir / LOGINS_FILE, created)
-    await load_demo_venues(now=clock.now())
+    for load in (
+        load_demo_venues,
+        load_demo_groups,
+        load_demo_materials,
+        load_demo_sessions,
+        load_demo_registers,
+        load_demo_measures,
+    ):
+        await load(now=clock.now())
     return created
 
 
