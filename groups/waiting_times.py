@@ -22,6 +22,7 @@ from groups.rules.attendance import ATTENDED
 from groups.rules.waiting_times import Summary, days_waited, summarise
 from groups.schemas.registers import WaitingTimesRead, WaitSummary
 from groups.tables import Attendance, Course, Enrolment
+from scheduling.schemas.venues import EARLIEST_DATE, LATEST_DATE
 
 READERS = (Role.ADMIN, Role.SUPERVISOR)
 DEFAULT_WINDOW_DAYS = 365
@@ -39,6 +40,10 @@ def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
 def _window(
     from_date: date | None, to_date: date | None, *, now: datetime, zone: ZoneInfo
 ) -> tuple[date, date]:
+    for field, day in (("from", from_date), ("to", to_date)):
+        if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+            reason = f"must be from {EARLIEST_DATE} to {LATEST_DATE}"
+            raise InvalidInput([{"field": field, "reason": reason}])
     end = to_date or now.astimezone(zone).date()
     start = from_date or end - timedelta(days=DEFAULT_WINDOW_DAYS - 1)
     if start > end:

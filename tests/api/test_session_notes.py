@@ -157,3 +157,19 @@ async def test_two_first_notes_at_once_store_one(
     assert statuses.count(201) == 1
     assert set(statuses) <= {201, 409, 428}
     assert await SessionNote.count() == 1
+
+
+async def test_text_with_a_lone_surrogate_is_refused_not_a_500(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    scene = await running_group(staff, patients=1)
+    url = note_url(scene.sessions[0].id, scene.enrolments[0].id)
+
+    response = await client.put(
+        url,
+        content=b'{"text": "x\\ud800y"}',
+        headers={**scene.facilitator.headers, "Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 400
+    assert await SessionNote.count() == 0

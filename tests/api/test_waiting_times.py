@@ -125,6 +125,9 @@ async def test_refusals(staff: StaffFactory, client: httpx.AsyncClient) -> None:
     }
     assert missing.json() == problem("not-found", "Not found", 404, "No course with this id.")
     assert malformed.status_code == 400
+    for params in ({"to": "9999-12-31"}, {"from": "0001-01-01", "to": "0001-01-02"}):
+        far = await client.get(url(course.id), params=params, headers=admin.headers)
+        assert far.status_code == 400, params
 
 
 @pytest.mark.parametrize("patients", [1, 12])
