@@ -526,3 +526,19 @@ async def test_preview_costs_the_same_queries_whatever_the_number_of_sessions(
     # Sign-in check, group access, the group and its facilitators, the room, the venue,
     # its closures and hours, the room's bookings, the facilitators' sessions.
     assert queries.count == EXPECTED_PREVIEW_QUERIES
+
+
+async def test_preview_uses_each_planned_length_unless_the_group_sets_its_own(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    admin = await staff.signed_in(Role.ADMIN)
+    plan = [{**SIX_SESSION_PLAN[0], "duration_minutes": 120}, *SIX_SESSION_PLAN[1:3]]
+    course = await make_course(session_plan=plan)
+    planned = await make_group(course=course)
+    own_length = await make_group(course=course, session_minutes=60)
+
+    by_plan = (await client.post(preview_url(planned), headers=admin.headers)).json()
+    by_group = (await client.post(preview_url(own_length), headers=admin.headers)).json()
+
+    assert [s["local_end"] for s in by_plan["sessions"]] == ["12:00:00", "11:30:00", "11:30:00"]
+    assert [s["local_end"] for s in by_group["sessions"]] == ["11:00:00"] * 3
