@@ -33,6 +33,26 @@ AHEAD = timedelta(minutes=15)
 CHUNK = 200  # sessions per transaction
 
 
+@dataclass(frozen=True)
+class ReminderKind:
+    """A message sent at offsets before each session: its template and key segment."""
+
+    template_key: str
+    segment: str  # in the dedup and ledger keys: "reminder", "questionnaire"
+    with_venue: bool
+
+
+SESSION_REMINDER = ReminderKind("session_reminder", "reminder", with_venue=True)
+QUESTIONNAIRE_NUDGE = ReminderKind("questionnaire_nudge", "questionnaire", with_venue=False)
+
+
+def _ledger_key(kind: ReminderKind, session_id: Any, label: str) -> str:
+    # Session reminders keep the plain "<session>:<offset>" key.
+    if kind is SESSION_REMINDER:
+        return f"{session_id}:{label}"
+    return f"{session_id}:{kind.segment}:{label}"
+
+
 @dataclass
 class ReminderReport:
     """What one run did."""
@@ -45,10 +65,15 @@ class ReminderReport:
 
 
 def reminder_key(
-    group_id: Any, session_id: Any, label: str, enrolment_id: Any, channel: str
+    group_id: Any,
+    session_id: Any,
+    label: str,
+    enrolment_id: Any,
+    channel: str,
+    segment: str = "reminder",
 ) -> str:
     """The dedup key: group, then session, so cancelling either cancels the reminder."""
-    return f"group:{group_id}:session:{session_id}:reminder:{label}:{enrolment_id}:{channel}"
+    return f"group:{group_id}:session:{session_id}:{segment}:{label}:{enrolment_id}:{channel}"
 
 
 def reminder_channels(preferences: Any) -> list[str]:
@@ -108,6 +133,7 @@ async def _enrolments(group_ids: list[Any], now: datetime) -> dict[Any, list[dic
 
 
 def _messages(
+    kind: ReminderKind,
     session: dict[str, Any],
     decision: rules.Decision,
     enrolments: list[dict[str, Any]],
@@ -120,21 +146,23 @@ def _messages(
         parameters = {
             "name": enrolment["preferred_name"] or enrolment["given_name"],
             "starts": rules.spoken_time(session["starts_at"], zone, language),
-            "venue": session["venue_name"],
         }
+        if kind.with_venue:
+            parameters["venue"] = session["venue_name"]
         for channel in reminder_channels(patient_preferences(enrolment)):
             messages.append(
                 OutgoingMessage(
                     recipient_kind="patient",
                     recipient_id=str(enrolment["patient_id"]),
                     channel=channel,
-                    template_key="session_reminder",
+                    template_key=kind.template_key,
                     dedup_key=reminder_key(
                         session["group"],
                         session["id"],
                         decision.offset.label,
                         enrolment["id"],
                         channel,
+                        kind.segment,
                     ),
                     due_at=max(decision.due_at, now),
                     parameters=parameters,
@@ -146,9 +174,12 @@ def _messages(
 
 
 async def _handle_chunk(
-    chunk: list[tuple[dict[str, Any], rules.Decision]], now: datetime, report: ReminderReport
+    kind: ReminderKind,
+    chunk: list[tuple[dict[str, Any], rules.Decision]],
+    now: datetime,
+    report: ReminderReport,
 ) -> None:
-    keys = {f"{session['id']}:{decision.offset.label}" for session, decision in chunk}
+    keys = {_ledger_key(kind, session["id"], decision.offset.label) for session, decision in chunk}
     async with write_transaction():
         done = {
             row["key"]
@@ -156,14 +187,14 @@ async def _handle_chunk(
                 ReminderLedger.key.is_in(list(keys))
             )
         }
-        todo = [(s, d) for s, d in chunk if f"{s['id']}:{d.offset.label}" not in done]
+        todo = [(s, d) for s, d in chunk if _ledger_key(kind, s["id"], d.offset.label) not in done]
         if not todo:
             return
         enrolments = await _enrolments(list({session["group"] for session, _ in todo}), now)
         ledger = []
         outgoing: list[OutgoingMessage] = []
         for session, decision in todo:
-            messages = _messages(session, decision, enrolments.get(session["group"], []), now)
+            messages = _messages(kind, session, decision, enrolments.get(session["group"], []), now)
             outcome = {
                 "queue": "queued",
                 "superseded": "superseded",
@@ -180,7 +211,7 @@ async def _handle_chunk(
             report.sessions.add(session["id"])
             ledger.append(
                 ReminderLedger(
-                    key=f"{session['id']}:{decision.offset.label}",
+                    key=_ledger_key(kind, session["id"], decision.offset.label),
                     session_id=str(session["id"]),
                     offset_label=decision.offset.label,
                     outcome=outcome,
@@ -199,6 +230,26 @@ async def queue_session_reminders(
 ) -> ReminderReport:
     """Queue the reminders due by now (and in the next few minutes); record the rest."""
     offsets = offsets if offsets is not None else configured_offsets()
+    return await _queue_before_sessions(SESSION_REMINDER, offsets, now=now)
+
+
+async def queue_questionnaire_nudges(
+    *, now: datetime, offsets: list[rules.Offset] | None = None
+) -> ReminderReport:
+    """Nudge everyone holding a place to fill in the session's questionnaire in the app.
+
+    Everyone, including a patient who missed the last session, so the service still gets
+    a last score if they do not come back. Default: one day before (settings).
+    """
+    if offsets is None:
+        texts = get_outbox_settings().questionnaire_nudge_offsets
+        offsets = [rules.parse_offset(text) for text in texts]
+    return await _queue_before_sessions(QUESTIONNAIRE_NUDGE, offsets, now=now)
+
+
+async def _queue_before_sessions(
+    kind: ReminderKind, offsets: list[rules.Offset], *, now: datetime
+) -> ReminderReport:
     report = ReminderReport()
     if not offsets:
         return report
@@ -211,5 +262,5 @@ async def queue_session_reminders(
         ):
             pending.append((session, decision))
     for start in range(0, len(pending), CHUNK):
-        await _handle_chunk(pending[start : start + CHUNK], now, report)
+        await _handle_chunk(kind, pending[start : start + CHUNK], now, report)
     return report

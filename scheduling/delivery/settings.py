@@ -17,6 +17,7 @@ class OutboxSettings(BaseSettings):
 
     # "2d" is two calendar days before at the same local time; "2h" is two hours before.
     reminder_offsets: list[str] = Field(default_factory=lambda: ["2d", "2h"])
+    questionnaire_nudge_offsets: list[str] = Field(default_factory=lambda: ["1d"])
     # GOV.UK Notify template id per message kind, e.g. {"session_reminder": "<uuid>"}.
     notify_template_ids: dict[str, str] = Field(default_factory=dict)
     dispatch_batch: int = Field(default=100, ge=1, le=1000)

@@ -48,6 +48,9 @@ def job_specs() -> list[JobSpec]:
         ),
         JobSpec("reminders.sessions", services.queue_reminders, IntervalTrigger(minutes=5), 300),
         JobSpec(
+            "questionnaires.nudge", services.nudge_questionnaires, IntervalTrigger(minutes=15), 900
+        ),
+        JobSpec(
             "enrolments.offer_expired_places",
             services.offer_expired_places,
             IntervalTrigger(minutes=15),
@@ -92,6 +95,8 @@ def build_scheduler(leader: Leader | None = None) -> tuple[AsyncIOScheduler, Job
     runner = JobRunner(
         leader or default_leader(timedelta(seconds=settings.scheduler_lease_seconds)), job_specs()
     )
+    # APScheduler logs every run at INFO; keep its warnings (misfires) and errors only.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     scheduler = AsyncIOScheduler(timezone=UTC)
     for spec in runner.specs.values():
         scheduler.add_job(

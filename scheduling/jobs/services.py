@@ -19,7 +19,11 @@ from scheduling.delivery.settings import get_outbox_settings
 from scheduling.dispatcher import DispatchReport, dispatch_due
 from scheduling.jobs.recipients import ServiceDirectory
 from scheduling.outbox import OutgoingMessage, queue_messages
-from scheduling.reminders import ReminderReport, queue_session_reminders
+from scheduling.reminders import (
+    ReminderReport,
+    queue_questionnaire_nudges,
+    queue_session_reminders,
+)
 from scheduling.rules.channels import EMAIL, IN_APP, SMS
 from scheduling.tables import OutboxMessage
 
@@ -47,6 +51,11 @@ async def dispatch_outbox(*, now: datetime) -> DispatchReport:
 async def queue_reminders(*, now: datetime) -> ReminderReport:
     """The session reminders due by now."""
     return await queue_session_reminders(now=now)
+
+
+async def nudge_questionnaires(*, now: datetime) -> ReminderReport:
+    """The questionnaire nudges due by now."""
+    return await queue_questionnaire_nudges(now=now)
 
 
 async def offer_expired_places(*, now: datetime) -> int:

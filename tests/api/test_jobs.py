@@ -31,6 +31,7 @@ def test_every_job_has_an_id_explicit_misfire_grace_and_coalescing_and_no_patien
     assert set(jobs) == {
         "outbox.dispatch",
         "reminders.sessions",
+        "questionnaires.nudge",
         "enrolments.offer_expired_places",
         "risk_alerts.escalate",
         "outbox.retention",
@@ -42,6 +43,7 @@ def test_every_job_has_an_id_explicit_misfire_grace_and_coalescing_and_no_patien
     assert settings == {
         "outbox.dispatch": (60, True, 1, (), {"job_id": "outbox.dispatch"}),
         "reminders.sessions": (300, True, 1, (), {"job_id": "reminders.sessions"}),
+        "questionnaires.nudge": (900, True, 1, (), {"job_id": "questionnaires.nudge"}),
         "enrolments.offer_expired_places": (
             900,
             True,

@@ -10,13 +10,13 @@ import time_machine
 
 from api.core import clock
 from api.core.database import write_transaction
-from groups.tables import Group, GroupSession
+from groups.tables import Group, GroupSession, Patient
 from scheduling.delivery.development import DevelopmentChannel
 from scheduling.delivery.inbox import InboxChannel
 from scheduling.dispatcher import dispatch_due
 from scheduling.jobs.recipients import ServiceDirectory
 from scheduling.outbox import cancel_pending_for
-from scheduling.reminders import queue_session_reminders
+from scheduling.reminders import queue_questionnaire_nudges, queue_session_reminders
 from scheduling.rules.reminders import parse_offset
 from scheduling.tables import OutboxMessage, ReminderLedger
 from tests.group_factories import make_enrolment, make_group, make_patient, make_session
@@ -203,3 +203,29 @@ async def test_offsets_are_configurable(database: None) -> None:
     await queue_session_reminders(now=starts - timedelta(minutes=30), offsets=offsets)
     due = sorted(_local(r["due_at"]) for r in await OutboxMessage.select())
     assert due == ["Mon 11 Jan 17:30 GMT", "Sun 10 Jan 18:00 GMT"]
+
+
+async def test_questionnaire_nudges_go_a_day_before_to_everyone_holding_a_place(
+    database: None,
+) -> None:
+    starts = datetime(2027, 1, 11, 10, 0, tzinfo=UTC)
+    group, session = await _group_with_session(starts)
+    # Missed the last session, still holding a place: nudged too.
+    missed = await make_enrolment(group, consecutive_dnas=1)
+    await make_enrolment(group, status="dropped_out")
+    assert (await queue_questionnaire_nudges(now=starts - timedelta(days=2))).messages == 0
+    report = await queue_questionnaire_nudges(now=starts - timedelta(days=1))
+    assert report.messages == 1
+    again = await queue_questionnaire_nudges(now=starts - timedelta(hours=20))
+    assert again.messages == 0
+    [row] = await OutboxMessage.select().output(load_json=True)
+    assert row["template_key"] == "questionnaire_nudge"
+    assert row["dedup_key"] == (
+        f"group:{group.id}:session:{session.id}:questionnaire:1d:{missed.id}:sms"
+    )
+    assert row["parameters"] == {
+        "name": (await Patient.objects().get(Patient.id == missed.patient)).given_name,
+        "starts": "Monday 11 January at 10:00",
+    }
+    # Session reminders are a ledger of their own: the nudge does not stand in for them.
+    assert (await queue_session_reminders(now=starts - timedelta(days=2))).messages == 1
