@@ -161,3 +161,28 @@ def test_prorated_total_rounds_half_up(total: int, count: int, items: int) -> No
     assert prorated_total([total] + [0] * (count - 1), items) == expected
     # Half up: exactly .5 goes up.
     assert prorated_total([1, 0], 1) == 1  # 1 * 1 / 2 = 0.5 -> 1
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=2), children)
+    ),
+    max_leaves=5,
+)
+
+
+@given(st.lists(json_values, max_size=12), st.booleans())
+def test_any_json_answers_are_scored_or_refused_by_item(answers: list[object], paper: bool) -> None:
+    refused: list[dict[str, str]] = []
+    try:
+        result = score(PHQ9, answers, allow_blanks=paper)
+    except AnswersInvalid as error:
+        refused = error.errors
+        result = None
+    if result is None:
+        assert refused
+        assert all(e["field"].startswith("answers.") for e in refused)
+    else:
+        assert len(result.answers) == 9
+        assert result.total is None or 0 <= result.total <= 27
