@@ -15,13 +15,15 @@ In the same transaction, the DNA policy recomputes the changed enrolments' count
 (``groups.dna_policy``) and the session's materials are assigned to its patients.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from api.core.actor import Actor
 from api.core.database import for_update, write_transaction
 from api.core.errors import Conflict, InvalidInput, NotFound
+from api.core.settings import get_settings
 from api.identity import audit
 from groups.access import Side, require_group_access
 from groups.dna_policy import apply_dna_policy
@@ -53,6 +55,10 @@ async def _session_row(session_id: UUID, *, lock: bool = False) -> dict[str, Any
     if row is None:
         raise NotFound("No session with this id.")
     return row
+
+
+def _local_day(instant: datetime) -> date:
+    return instant.astimezone(ZoneInfo(get_settings().service.time_zone)).date()
 
 
 def _refuse_duplicates(register: RegisterWrite) -> None:
@@ -150,8 +156,9 @@ async def submit_register(
 ) -> RegisterRead:
     """Store the session's register (all or nothing), apply the DNA policy, answer the register.
 
-    404 unknown session; 403 admins and other groups' facilitators; 409 cancelled
-    session; 400 naming each entry that repeats an enrolment or names one not in the group.
+    404 unknown session; 403 admins and other groups' facilitators; 409 cancelled session
+    or one on a later day (service zone); 400 naming each entry that repeats an enrolment
+    or names one not in the group.
     """
     session = await _session_row(session_id)
     group_id = _uuid(session["group"])
@@ -161,6 +168,8 @@ async def submit_register(
         session = await _session_row(session_id, lock=True)
         if session["status"] == CANCELLED:
             raise Conflict("The session was cancelled: it has no register.")
+        if _local_day(session["starts_at"]) > _local_day(now):
+            raise Conflict("The session has not happened yet: take its register on the day.")
         await _check_enrolments(register, group_id)
         changed = await _write_register(session_id, register, by=by, now=now)
         await apply_dna_policy(changed, session_id, now=now)

@@ -359,3 +359,24 @@ async def test_the_register_hands_out_the_session_materials_marking_catch_up(
             (str(missed.id), "understanding-worry", False),
         ]
     )
+
+
+async def test_a_session_on_a_later_day_has_no_register_yet(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    scene = await running_group(staff, patients=1)
+    later = await make_session(scene.group, 2, datetime.now(UTC) + timedelta(days=2))
+    begun = await make_session(scene.group, 3, datetime.now(UTC) - timedelta(minutes=1))
+    entries = [(scene.enrolments[0].id, 5)]
+
+    refused = await take(client, scene.facilitator, later.id, entries)
+    taken = await take(client, scene.facilitator, begun.id, entries)
+
+    assert refused.json() == problem(
+        "conflict",
+        "Conflict with the current state",
+        409,
+        "The session has not happened yet: take its register on the day.",
+    )
+    assert taken.status_code == 200
+    assert await Attendance.count().where(Attendance.session == later.id) == 0
