@@ -160,6 +160,20 @@ async def get_version(version_id: UUID, *, by: Actor) -> ModuleVersionRead:
     return (await _read_versions([await _version_row(version_id)]))[0]
 
 
+async def current_version_number(version_id: UUID, *, by: Actor) -> int:
+    """A version's row version alone (one indexed lookup), for If-None-Match."""
+    require_reader(by)
+    row = (
+        await ModuleVersion.select(ModuleVersion.version)
+        .where(ModuleVersion.id == version_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound("No module version with this id.")
+    number: int = row["version"]
+    return number
+
+
 def _new_version(
     module_id: UUID, number: int, new: ModuleVersionCreate, by: Actor, now: datetime
 ) -> ModuleVersion:

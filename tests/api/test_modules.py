@@ -297,3 +297,26 @@ async def test_choice_gives_the_patients_language_and_variant_or_names_the_fallb
         ("en", "standard", "language", english["id"]),
     ]
     assert bad.status_code == 400
+
+
+async def test_a_module_version_read_answers_304_while_the_etag_is_current(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    admin = await staff.signed_in(Role.ADMIN)
+    facilitator = await staff.signed_in(Role.FACILITATOR)
+    version = await create_module(client, admin)
+    url = f"{VERSIONS}/{version['id']}"
+
+    first = await client.get(url, headers=facilitator.headers)
+    cached = await client.get(url, headers={**facilitator.headers, "If-None-Match": '"v1"'})
+    await publish(client, admin, version)
+    changed = await client.get(url, headers={**facilitator.headers, "If-None-Match": '"v1"'})
+    missing = await client.get(
+        f"{VERSIONS}/{uuid.uuid4()}", headers={**facilitator.headers, "If-None-Match": '"v1"'}
+    )
+
+    assert (first.status_code, first.headers["etag"]) == (200, '"v1"')
+    assert (cached.status_code, cached.content, cached.headers["etag"]) == (304, b"", '"v1"')
+    assert (changed.status_code, changed.headers["etag"]) == (200, '"v2"')
+    assert changed.json()["status"] == "published"
+    assert missing.status_code == 404

@@ -1,17 +1,18 @@
 """Self-help modules, versions and attachments: admins write, every staff role reads."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_304_NOT_MODIFIED
 
 from api.core import clock
 from api.core.actor import Actor, Role
 from api.core.schemas import DEFAULT_PAGE_SIZE, Page
-from api.web.etags import version_from_if_match
+from api.web.etags import etag, version_from_if_match
 from api.web.openapi_docs import problems
 from api.web.params import IfMatch, PageSize, with_etag
 from api.web.security import requires
@@ -29,6 +30,9 @@ from materials.schemas.modules import (
 WRITE = requires(Role.ADMIN)
 READ = requires(Role.ADMIN, Role.FACILITATOR, Role.SUPERVISOR)
 
+NOT_MODIFIED = ResponseSpec(
+    None, description="Not modified: the ETag named in If-None-Match is current."
+)
 IfNoneMatch = Annotated[
     str | None,
     HeaderParameter(name="If-None-Match", description="The ETag you hold: 304 when unchanged."),
@@ -143,12 +147,29 @@ class ModuleVersionController(Controller):
     path = "/module-versions"
     tags = ("materials",)
 
-    @get("/{version_id:uuid}", guards=[READ], opt=problems(404), summary="One module version")
+    @get(
+        "/{version_id:uuid}",
+        guards=[READ],
+        opt=problems(404),
+        summary="One module version",
+        responses={304: NOT_MODIFIED},
+    )
     async def get_version(
-        self, version_id: FromPath[UUID], actor: NamedDependency[Actor]
+        self,
+        version_id: FromPath[UUID],
+        actor: NamedDependency[Actor],
+        if_none_match: IfNoneMatch = None,
     ) -> Response[ModuleVersionRead]:
-        """Markdown and sanitised HTML, with the ETag for an edit."""
-        return with_etag(await modules.get_version(version_id, by=actor))
+        """Markdown and sanitised HTML, with the ETag for an edit; If-None-Match: 304."""
+        if if_none_match is not None:
+            current = etag(await modules.current_version_number(version_id, by=actor))
+            if _matches(if_none_match, current):
+                unchanged = Response(
+                    None, status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": current}
+                )
+                return cast("Response[ModuleVersionRead]", unchanged)
+        version = await modules.get_version(version_id, by=actor)
+        return Response(version, headers={"ETag": etag(version.version)})
 
     @patch(
         "/{version_id:uuid}",
@@ -247,6 +268,7 @@ class AttachmentController(Controller):
         opt=problems(404),
         summary="An attachment's bytes",
         media_type="application/octet-stream",
+        responses={304: NOT_MODIFIED},
     )
     async def content(
         self,
