@@ -159,12 +159,19 @@ async def test_uids_and_body_stable_across_fetches_and_if_none_match_answers_304
     unchanged = await fetch(
         client, monkeypatch, feed["url_path"], **{"If-None-Match": first.headers["etag"]}
     )
+    listed = f'"x", W/{first.headers["etag"]}'
+    among_others = await fetch(client, monkeypatch, feed["url_path"], **{"If-None-Match": listed})
+    star = await fetch(client, monkeypatch, feed["url_path"], **{"If-None-Match": "*"})
+    stale = await fetch(client, monkeypatch, feed["url_path"], **{"If-None-Match": '"stale"'})
 
     assert list(events(parse(first))) == list(events(parse(second)))
     assert first.content == second.content
     assert first.headers["etag"] == second.headers["etag"]
     assert (unchanged.status_code, unchanged.content) == (304, b"")
     assert unchanged.headers["etag"] == first.headers["etag"]
+    assert unchanged.headers["cache-control"] == "private, max-age=300"
+    assert (among_others.status_code, star.status_code) == (304, 304)
+    assert (stale.status_code, stale.content) == (200, first.content)
 
 
 async def test_a_changed_session_raises_sequence_and_a_cancelled_one_stays_as_cancelled(

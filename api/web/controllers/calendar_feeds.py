@@ -128,16 +128,17 @@ class CalendarFeedDownloadController(Controller):
         """
         document = await feed_document(filename, now=clock.now())
         headers = {"ETag": document.etag, "Cache-Control": CACHE_CONTROL}
-        if if_none_match is not None and document.etag in _etags(if_none_match):
+        if if_none_match is not None and _matches(if_none_match, document.etag):
             return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
         return Response(
             document.body, status_code=HTTP_200_OK, media_type=CALENDAR_MEDIA_TYPE, headers=headers
         )
 
 
-def _etags(if_none_match: str) -> set[str]:
-    """The ETags an If-None-Match names (weak ones compare as strong here)."""
-    return {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+def _matches(if_none_match: str, etag: str) -> bool:
+    """Whether If-None-Match names this ETag, or "*" (RFC 9110 13.1.2: weak comparison)."""
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return etag in tags or "*" in tags
 
 
 # Staff routes, registered under /api/v1.
