@@ -33,7 +33,7 @@ from groups.schemas.outcomes import (
     GroupOutcomesRead,
     OutcomeCountsRead,
 )
-from groups.tables import Attendance, Course, Enrolment, Group, MeasureSet
+from groups.tables import Attendance, Course, Enrolment, Group, GroupFacilitator, MeasureSet
 
 ENDED = ("completed", "discharged", "stepped_up", "dropped_out")
 ATTENDED = (5, 6)  # NHS Data Dictionary: attended on time, arrived late and seen
@@ -147,19 +147,27 @@ async def group_outcomes(group_id: UUID, *, by: Actor) -> GroupOutcomesRead:
     )
 
 
-async def _require_course_reader(course_id: UUID, by: Actor) -> None:
-    if by.user_id is not None and not by.has_any(Role.SUPERVISOR):
-        raise Forbidden("Course-wide outcomes are for supervisors.")
+async def _course_scope(course_id: UUID, by: Actor) -> Any:
+    """Which enrolments a course report covers (admins refused: clinical).
+
+    Every group of the course for supervisors; a facilitator's own groups of it for them.
+    """
     if not await Course.exists().where(Course.id == course_id):
         raise NotFound("No course with this id.")
+    groups = Group.select(Group.id).where(Group.course == course_id)
+    if by.user_id is None or by.has_any(Role.SUPERVISOR):
+        return Enrolment.group.is_in(groups)
+    if not by.has_any(Role.FACILITATOR):
+        raise Forbidden("Admins see operational records only, never clinical ones.")
+    mine = GroupFacilitator.select(GroupFacilitator.group).where(
+        GroupFacilitator.staff == by.user_id
+    )
+    return Enrolment.group.is_in(groups) & Enrolment.group.is_in(mine)
 
 
 async def course_outcomes(course_id: UUID, *, by: Actor) -> CourseOutcomesRead:
-    """Counts and rates over every group of a course (supervisors)."""
-    await _require_course_reader(course_id, by)
-    found = await episodes(
-        Enrolment.group.is_in(Group.select(Group.id).where(Group.course == course_id))
-    )
+    """Counts and rates over a course's groups (all for supervisors; facilitators' own)."""
+    found = await episodes(await _course_scope(course_id, by))
     counts, ended, unpaired = _summary(found)
     return CourseOutcomesRead(
         course_id=course_id,
@@ -283,9 +291,6 @@ async def group_summary_csv(group_id: UUID, *, by: Actor) -> str:
 
 async def course_summary_csv(course_id: UUID, *, by: Actor) -> str:
     """A course's figures for sharing outside the service: counts under 5 suppressed."""
-    await _require_course_reader(course_id, by)
-    found = await episodes(
-        Enrolment.group.is_in(Group.select(Group.id).where(Group.course == course_id))
-    )
+    found = await episodes(await _course_scope(course_id, by))
     counts, _, _ = _summary(found)
     return summary_csv("course", course_id, counts)

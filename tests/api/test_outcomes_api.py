@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from api.core.actor import Role
-from groups.tables import Attendance, Enrolment, GroupSession
+from groups.tables import Attendance, Enrolment, Group, GroupSession
 from tests.api.test_measure_helpers import Cohort, gad7, make_cohort, phq9
 from tests.factories import StaffFactory
 from tests.query_count import count_queries
@@ -121,26 +121,35 @@ async def test_group_outcomes_count_finished_paired_episodes(
     }
 
 
-async def test_course_outcomes_for_supervisors_only(
+async def test_course_outcomes_all_groups_for_supervisors_own_for_facilitators(
     client: httpx.AsyncClient, staff: StaffFactory
 ) -> None:
     cohort = await _scenario(client, staff)
+    other = await make_cohort(staff, patients=1)
+    await Group.update({Group.course: cohort.group.course}).where(Group.id == other.group.id)
+    await _end(other.enrolments[0], "completed")
     url = f"/api/v1/courses/{cohort.group.course}/outcomes"
     supervisor = await staff.signed_in(Role.SUPERVISOR)
     response = await client.get(url, headers=supervisor.headers)
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["groups"], body["ended"], body["unpaired"], body["counts"]["finished"]) == (
-        1,
-        4,
+        2,
+        5,
         1,
         2,
     )
-    assert (await client.get(url, headers=cohort.facilitator.headers)).status_code == 403
+    own = (await client.get(url, headers=other.facilitator.headers)).json()
+    assert (own["groups"], own["ended"], own["counts"]["finished"]) == (1, 1, 0)
+    admin = await staff.signed_in(Role.ADMIN)
+    assert (await client.get(url, headers=admin.headers)).status_code == 403
     missing = await client.get(
         "/api/v1/courses/00000000-0000-4000-8000-000000000000/outcomes", headers=supervisor.headers
     )
     assert missing.status_code == 404
+    summary = await client.get(url + "/summary.csv", headers=supervisor.headers)
+    assert summary.status_code == 200
+    assert summary.text.splitlines()[1].startswith(f"course,{cohort.group.course},suppressed,")
 
 
 @pytest.mark.parametrize("path", ["", "/patients.csv", "/summary.csv", "/chart.svg"])

@@ -15,7 +15,6 @@ from groups import charts, outcome_reports
 from groups.schemas.outcomes import CourseOutcomesRead, GroupOutcomesRead
 
 CLINICAL = requires(Role.FACILITATOR, Role.SUPERVISOR)
-SUPERVISORS = requires(Role.SUPERVISOR)
 CSV = "text/csv"
 
 
@@ -85,21 +84,21 @@ class GroupOutcomesController(Controller):
 
 
 class CourseOutcomesController(Controller):
-    """/api/v1/courses/{course_id}/outcomes: every group of a course, for supervisors."""
+    """/api/v1/courses/{course_id}/outcomes: supervisors all groups, facilitators their own."""
 
     path = "/courses/{course_id:uuid}/outcomes"
     tags = ("outcomes",)
 
-    @get("/", guards=[SUPERVISORS], opt=problems(404), summary="A course's outcomes")
+    @get("/", guards=[CLINICAL], opt=problems(404), summary="A course's outcomes")
     async def course_outcomes(
         self, course_id: FromPath[UUID], actor: NamedDependency[Actor]
     ) -> CourseOutcomesRead:
-        """Every group of the course together (not suppressed)."""
+        """The course's groups together (a facilitator's own only; not suppressed)."""
         return await outcome_reports.course_outcomes(course_id, by=actor)
 
     @get(
         "/summary.csv",
-        guards=[SUPERVISORS],
+        guards=[CLINICAL],
         opt=problems(404),
         media_type=CSV,
         summary="A course's figures to share outside the service (CSV, small counts suppressed)",
