@@ -4,17 +4,47 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, field_validator
 
-from api.core.schemas import RequestModel, ResponseModel
+from api.core.schemas import RequestModel, ResponseModel, has_nul
 from scheduling.schemas.venues import paragraphs, text
 
 MAX_COMMENT = 1000
 Comment = Annotated[str, text(MAX_COMMENT), AfterValidator(paragraphs)]
 
 
+MAX_ANSWER_DEPTH = 4  # answers -> rows -> row -> a multiple choice's list
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether lists and objects nest deeper than ``limit`` (iterative: no recursion)."""
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            children = list(item.values())
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth >= limit:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
+
+
 class SubmissionSave(RequestModel):
     """Answers keyed by field key (rows as lists of objects); ``submit`` makes them final."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_nul(cls, value: Any) -> Any:
+        # Replaces the base check, which recurses: depth first, so no input reaches it deep.
+        if _deeper_than(value, MAX_ANSWER_DEPTH):
+            raise ValueError("nests lists and objects deeper than any form allows")
+        if has_nul(value):
+            raise ValueError("must not contain NUL characters")
+        return value
 
     answers: dict[str, Any] = Field(
         description="Checked against the form version assigned; each problem names its field."

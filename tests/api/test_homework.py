@@ -372,3 +372,26 @@ async def test_a_patients_own_list_and_the_enrolment_view_show_modules_and_comme
     commented = next(item for item in own.items if item.slug == "free-text")
     assert commented.submission is not None
     assert commented.submission.comment == "Thanks, see you Monday."
+
+
+async def test_answers_nested_deeper_than_any_form_are_a_400_not_a_crash(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    world = await setting(staff)
+    url = submission_url(world.assignments[(world.enrolments[0].id, "free-text")])
+    deep = '{"answers": {"reflection": ' + "[" * 300 + "]" * 300 + "}}"
+
+    response = await client.put(
+        url, content=deep, headers={**world.facilitator.headers, "Content-Type": "application/json"}
+    )
+    every_kind = await client.get(
+        f"/api/v1/sessions/{world.session.id}/homework",
+        params={"kind": "all"},
+        headers=world.facilitator.headers,
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"field": "answers", "reason": "nests lists and objects deeper than any form allows"}
+    ]
+    assert len(every_kind.json()["items"]) == 2

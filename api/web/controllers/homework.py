@@ -160,13 +160,18 @@ class SessionHomeworkController(Controller):
         self,
         session_id: FromPath[UUID],
         actor: NamedDependency[Actor],
-        kind: FromQuery[Literal["homework", "module"] | None] = "homework",
+        kind: FromQuery[Literal["homework", "module", "all"]] = "homework",
         cursor: FromQuery[str | None] = None,
         limit: PageSize = DEFAULT_PAGE_SIZE,
     ) -> SessionHomework:
         """The group's facilitators and supervisors; counts of submitted, in progress, none."""
         return await homework.session_homework(
-            session_id, by=actor, now=clock.now(), kind=kind, cursor=cursor, limit=limit
+            session_id,
+            by=actor,
+            now=clock.now(),
+            kind=None if kind == "all" else kind,
+            cursor=cursor,
+            limit=limit,
         )
 
 
