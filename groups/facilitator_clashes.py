@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from api.core.database import is_postgres
+from api.identity.tables import StaffUser
 from groups.tables import GroupSession
 from scheduling.rules.booking import MAX_SLOT_LENGTH, overlaps
 
@@ -121,22 +123,45 @@ def _window_query(
     return "".join(parts), args
 
 
+async def lock_staff(staff_ids: Sequence[UUID]) -> None:
+    """PostgreSQL: hold the staff rows until the transaction ends, in id order.
+
+    Two transactions giving the same person sessions then queue here, so the later one's
+    clash check sees the earlier one's sessions. NO KEY UPDATE leaves rows that reference
+    the staff (audit entries, bookings) free to be written. SQLite needs nothing: its
+    write transactions are IMMEDIATE and already one at a time. Take it after any room
+    lock (scheduling.bookings locks rooms first), so every path locks in one order.
+    """
+    if not staff_ids or not is_postgres():
+        return
+    await (
+        StaffUser.select(StaffUser.id)
+        .where(StaffUser.id.is_in(sorted(set(staff_ids), key=str)))
+        .order_by(StaffUser.id)
+        .lock_rows("NO KEY UPDATE")
+    )
+
+
 async def find_facilitator_clashes(
     staff_ids: Sequence[UUID],
     slots: Sequence[tuple[datetime, datetime]],
     *,
     excluding_group: UUID | None = None,
     excluding_sessions: Sequence[UUID] = (),
+    lock: bool = False,
 ) -> list[FacilitatorClash]:
     """The staff's scheduled sessions in other groups that overlap any slot (UTC instants).
 
     ``excluding_group`` leaves out the group being scheduled (its own sessions are not a
     clash); ``excluding_sessions`` leaves out sessions being moved. Call it inside the
-    write transaction that then writes the slots, so the answer still holds at commit.
+    write transaction that then writes the slots, with ``lock=True`` (``lock_staff``) so
+    the answer still holds at commit against a concurrent schedule for the same people.
     """
     staff = list(dict.fromkeys(staff_ids))
     if not staff or not slots:
         return []
+    if lock:
+        await lock_staff(staff)
     start = min(slot_start for slot_start, _ in slots)
     end = max(slot_end for _, slot_end in slots)
     text, args = _window_query(staff, start, end, excluding_group, list(excluding_sessions))

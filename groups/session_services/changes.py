@@ -83,6 +83,7 @@ async def _ensure_facilitators_free(
         await _facilitators(row["group_id"]),
         [(starts_at, ends_at)],
         excluding_sessions=[row["id"]],
+        lock=True,
     )
     if clashes:
         first = clashes[0]
@@ -152,9 +153,10 @@ async def move_session(
             check_slot(starts_at, ends_at, zone)
             if (starts_at, ends_at) == (row["starts_at"], row["ends_at"]):
                 return session_read(row, zone)  # nothing to move, nothing to tell
-            await _ensure_facilitators_free(row, starts_at, ends_at)
             target = (row["room_id"], starts_at, ends_at, row["booking_id"])
+            # The booking first: it locks the room, and the staff lock comes after it.
             booking_id = await _move_booking(row, starts_at, ends_at, by=by, now=now)
+            await _ensure_facilitators_free(row, starts_at, ends_at)
             sequence = row["sequence"] + 1
             await GroupSession.update(
                 {

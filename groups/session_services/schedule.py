@@ -215,12 +215,15 @@ def _hours_problems(venue: VenueDays, schedule: Schedule, zone: ZoneInfo) -> lis
     return problems
 
 
-async def _facilitator_problems(group: GroupPlan, schedule: Schedule) -> list[ScheduleProblem]:
+async def _facilitator_problems(
+    group: GroupPlan, schedule: Schedule, *, lock: bool
+) -> list[ScheduleProblem]:
     by_start = {session.starts_at: session for session in schedule.sessions}
     clashes = await find_facilitator_clashes(
         group.facilitator_ids,
         [(s.starts_at, s.ends_at) for s in schedule.sessions],
         excluding_group=group.id,
+        lock=lock,
     )
     return [
         ScheduleProblem(
@@ -244,7 +247,13 @@ async def _facilitator_problems(group: GroupPlan, schedule: Schedule) -> list[Sc
 
 
 async def _problems(
-    group: GroupPlan, room: dict[str, Any], venue: VenueDays, schedule: Schedule, zone: ZoneInfo
+    group: GroupPlan,
+    room: dict[str, Any],
+    venue: VenueDays,
+    schedule: Schedule,
+    zone: ZoneInfo,
+    *,
+    lock: bool,
 ) -> list[ScheduleProblem]:
     """Every reason the sessions cannot be held as proposed, by session then kind."""
     problems: list[ScheduleProblem] = []
@@ -264,7 +273,7 @@ async def _problems(
     for problem in (
         *(await _room_problems(group.room_id, schedule)),
         *_hours_problems(venue, schedule, zone),
-        *(await _facilitator_problems(group, schedule)),
+        *(await _facilitator_problems(group, schedule, lock=lock)),
     ):
         per_session[problem.session_number or 0].append(problem)
     for number in sorted(per_session):
@@ -311,7 +320,8 @@ async def _assess(
         group.venue_id, group.first_date, group.first_date.weekday(), len(group.durations)
     )
     schedule = _dates(group, venue, zone)
-    return schedule, await _problems(group, room, venue, schedule, zone)
+    # Locks, when asked, in the one order every path takes: room, then staff.
+    return schedule, await _problems(group, room, venue, schedule, zone, lock=lock)
 
 
 async def preview_schedule(group_id: UUID, *, by: Actor) -> SchedulePreview:

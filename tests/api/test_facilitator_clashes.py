@@ -1,11 +1,17 @@
 """find_facilitator_clashes: another group's sessions a co-facilitator already runs."""
 
+import asyncio
+import uuid
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
+import httpx
 import pytest
 
 from api.core.actor import Role
+from api.core.settings import get_settings
 from groups.facilitator_clashes import FacilitatorClash, find_facilitator_clashes
+from groups.tables import GroupSession
 from tests.factories import StaffFactory
 from tests.group_factories import make_group, make_session
 from tests.query_count import count_queries
@@ -134,3 +140,88 @@ async def test_find_clashes_with_no_staff_or_no_slots_asks_nothing(
         assert await find_facilitator_clashes([], [_slot(MONDAY_10)]) == []
         assert await find_facilitator_clashes([alice.id], []) == []
     assert queries.count == 0
+
+
+async def test_two_concurrent_schedules_for_one_facilitator_at_one_time_one_wins(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    admin = await staff.signed_in(Role.ADMIN)
+    alice = await staff.create(Role.FACILITATOR)
+    # Two rooms, so only the facilitator can clash; same Mondays at 10:00.
+    first = await make_group(facilitators=(alice.id,))
+    second = await make_group(facilitators=(alice.id,))
+
+    responses = await asyncio.gather(
+        *(
+            client.post(
+                f"/api/v1/groups/{group.id}/schedule",
+                headers={**admin.headers, "If-Match": '"v1"'},
+            )
+            for group in (first, second)
+        )
+    )
+
+    assert sorted(r.status_code for r in responses) == [201, 409]
+    lost = next(r for r in responses if r.status_code == 409).json()
+    assert [(c["kind"], c["staff_id"]) for c in lost["clashes"]] == [
+        ("facilitator_clash", str(alice.id))
+    ] * 6
+    assert await GroupSession.count() == 6
+
+
+async def _wait_until_blocked(connection: asyncpg.Connection) -> None:
+    """Until some other session of this database waits on a lock (the schedule's)."""
+    query = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+    )
+    for _ in range(500):  # ten seconds
+        if await connection.fetchval(query):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the schedule never waited for the staff row")
+
+
+@pytest.mark.postgres_only
+async def test_schedule_waits_for_a_concurrent_one_holding_the_facilitator_then_names_it(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    admin = await staff.signed_in(Role.ADMIN)
+    alice = await staff.create(Role.FACILITATOR)
+    elsewhere = await make_group(facilitators=(alice.id,))
+    group = await make_group(facilitators=(alice.id,))
+    other = await asyncpg.connect(get_settings().database.url)
+    session_id = uuid.uuid4()
+    try:
+        # Another schedule mid-transaction, as the service makes one: the facilitator's
+        # row held, a session of another group written but not yet committed.
+        transaction = other.transaction()
+        await transaction.start()
+        await other.execute("SELECT id FROM staff_user WHERE id = $1 FOR NO KEY UPDATE", alice.id)
+        await other.execute(
+            'INSERT INTO group_session (id, "group", number, title, starts_at, ends_at, '
+            "status, sequence, version, created_at, updated_at) "
+            "VALUES ($1, $2, 1, 'Session 1', $3, $4, 'scheduled', 0, 1, now(), now())",
+            session_id,
+            elsewhere.id,
+            MONDAY_10,
+            MONDAY_10 + NINETY,
+        )
+        request = asyncio.create_task(
+            client.post(
+                f"/api/v1/groups/{group.id}/schedule",
+                headers={**admin.headers, "If-Match": '"v1"'},
+            )
+        )
+        await _wait_until_blocked(other)
+        await transaction.commit()
+        response = await request
+    finally:
+        await other.close()
+
+    assert response.status_code == 409
+    assert [
+        (c["kind"], c["session_number"], c["clashing_session_id"])
+        for c in response.json()["clashes"]
+    ] == [("facilitator_clash", 1, str(session_id))]
+    assert await GroupSession.count() == 1
