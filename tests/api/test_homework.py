@@ -392,6 +392,9 @@ async def test_answers_nested_deeper_than_any_form_are_a_400_not_a_crash(
 
     assert response.status_code == 400
     assert response.json()["errors"] == [
-        {"field": "answers", "reason": "nests lists and objects deeper than any form allows"}
+        {
+            "field": "answers",
+            "reason": "Value error, nests lists and objects deeper than any form allows",
+        }
     ]
     assert len(every_kind.json()["items"]) == 2
