@@ -542,3 +542,49 @@ async def test_preview_uses_each_planned_length_unless_the_group_sets_its_own(
 
     assert [s["local_end"] for s in by_plan["sessions"]] == ["12:00:00", "11:30:00", "11:30:00"]
     assert [s["local_end"] for s in by_group["sessions"]] == ["11:00:00"] * 3
+
+
+async def test_schedule_in_an_archived_room_or_venue_is_refused_naming_it(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    admin = await staff.signed_in(Role.ADMIN)
+    venue = await make_venue(name="Old Hall", is_archived=True)
+    room = await make_room(venue, name="Back Room", is_archived=True)
+    group = await make_group(room=room)
+
+    preview = (await client.post(preview_url(group), headers=admin.headers)).json()
+    response = await commit(client, admin, group)
+
+    assert preview["problems"][:2] == [
+        {
+            "kind": "venue_archived",
+            "session_number": None,
+            "local_date": None,
+            "detail": "Old Hall is archived and takes no bookings.",
+            "clashing_booking_id": None,
+            "clashing_starts_at": None,
+            "clashing_ends_at": None,
+            "staff_id": None,
+            "staff_name": None,
+            "clashing_group_id": None,
+            "clashing_group_name": None,
+            "clashing_session_id": None,
+        },
+        {
+            "kind": "room_archived",
+            "session_number": None,
+            "local_date": None,
+            "detail": "Back Room is archived and takes no bookings.",
+            "clashing_booking_id": None,
+            "clashing_starts_at": None,
+            "clashing_ends_at": None,
+            "staff_id": None,
+            "staff_name": None,
+            "clashing_group_id": None,
+            "clashing_group_name": None,
+            "clashing_session_id": None,
+        },
+    ]
+    assert response.status_code == 409
+    assert response.json()["detail"] == "The schedule has 2 problem(s): nothing was booked."
+    assert await GroupSession.count() == 0
