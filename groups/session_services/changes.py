@@ -44,6 +44,7 @@ from groups.session_services.common import (
 from groups.tables import Group, GroupFacilitator, GroupSession
 from scheduling.booking_queries import service_zone
 from scheduling.bookings import (
+    BookingCancelled,
     book_in_transaction,
     cancel_in_transaction,
     check_slot,
@@ -109,8 +110,12 @@ async def _move_booking(
     row: dict[str, Any], starts_at: datetime, ends_at: datetime, *, by: Actor, now: datetime
 ) -> UUID:
     if row["booking_id"] is not None:
-        await move_in_transaction(row["booking_id"], starts_at, ends_at, by=by, now=now)
-        return as_uuid(row["booking_id"])
+        try:
+            await move_in_transaction(row["booking_id"], starts_at, ends_at, by=by, now=now)
+        except BookingCancelled:
+            pass  # someone cancelled the room booking itself: book the room afresh
+        else:
+            return as_uuid(row["booking_id"])
     booking = await book_in_transaction(
         row["room_id"],
         starts_at,

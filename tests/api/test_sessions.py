@@ -556,3 +556,31 @@ async def test_cancel_group_needs_if_match_a_reason_and_an_admin(
         url, json={"reason": "x"}, headers={**admin.headers, "If-Match": '"v1"'}
     )
     assert (draft.status_code, draft.json()["cancelled_session_ids"]) == (200, [])
+
+
+async def test_move_session_whose_booking_was_cancelled_books_the_room_afresh(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    admin = await staff.signed_in(Role.ADMIN)
+    _, sessions = await scheduled(client, admin)
+    first = sessions[0]
+    await client.post(
+        f"/api/v1/bookings/{first['booking_id']}/cancel",
+        headers={**admin.headers, "If-Match": '"v1"'},
+    )
+
+    response = await move(client, admin, first["id"], starts_at="2027-01-12T10:00")
+
+    assert response.status_code == 200, response.text
+    booking_id = response.json()["booking_id"]
+    assert booking_id != first["booking_id"]
+    booking = (
+        await RoomBooking.select(RoomBooking.starts_at, RoomBooking.status, RoomBooking.subject_id)
+        .where(RoomBooking.id == booking_id)
+        .first()
+    )
+    assert booking == {
+        "starts_at": datetime(2027, 1, 12, 10, 0, tzinfo=UTC),
+        "status": "confirmed",
+        "subject_id": first["id"],
+    }
