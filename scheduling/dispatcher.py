@@ -25,13 +25,14 @@ from api.core.database import is_postgres, write_transaction
 from api.core.settings import get_settings
 from scheduling.booking_queries import service_zone
 from scheduling.delivery.base import Address, Channel, Delivery, DeliveryResult, Outcome
+from scheduling.delivery.inbox import inbox_row
 from scheduling.delivery.recipients import Recipient, RecipientDirectory
 from scheduling.delivery.settings import get_outbox_settings
 from scheduling.rules.channels import EMAIL, LETTER, SMS, is_consented
 from scheduling.rules.clinical_words import forbidden_words_in, forbidden_words_in_values
 from scheduling.rules.quiet_hours import send_at
 from scheduling.rules.retry import gives_up, retry_delay
-from scheduling.tables import OutboxMessage
+from scheduling.tables import InboxMessage, OutboxMessage
 from scheduling.templates import TemplateError, render, template
 
 PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
@@ -99,12 +100,31 @@ async def claim_due(now: datetime, *, limit: int, lease: timedelta) -> list[dict
     return rows
 
 
-async def _finish(message_id: UUID, values: Mapping[Any, Any], *, now: datetime) -> None:
-    """Record an outcome, unless another dispatcher took the row over meanwhile."""
+# Outcomes are recorded in one transaction per this many messages: one commit instead of
+# one each, while a kill mid-batch leaves at most this many sent-but-unrecorded messages
+# (sent again, with the same reference, once their claim runs out).
+FLUSH_EVERY = 20
+
+
+async def _record_outcomes(
+    outcomes: Sequence[tuple[UUID, Mapping[Any, Any]]],
+    inbox: Sequence[InboxMessage],
+    *,
+    now: datetime,
+) -> None:
+    """Record outcomes and the inbox entries of messages sent there, in one transaction.
+
+    A row another dispatcher took over meanwhile (no longer "sending") is left alone.
+    """
     async with write_transaction():
-        await OutboxMessage.update(
-            {**values, OutboxMessage.claimed_until: None, OutboxMessage.updated_at: now}
-        ).where((OutboxMessage.id == message_id) & (OutboxMessage.status == SENDING))
+        for message_id, values in outcomes:
+            await OutboxMessage.update(
+                {**values, OutboxMessage.claimed_until: None, OutboxMessage.updated_at: now}
+            ).where((OutboxMessage.id == message_id) & (OutboxMessage.status == SENDING))
+        if inbox:
+            await InboxMessage.insert(*inbox).on_conflict(
+                target=InboxMessage.message, action="DO NOTHING"
+            )
 
 
 def _clinical_wording(rendered_subject: str, rendered_body: str, values: Mapping[str, str]) -> str:
@@ -144,6 +164,21 @@ class Dispatcher:
         self._messaging = get_settings().messaging
         self._outbox = get_outbox_settings()
         self._zone = service_zone()
+        self._outcomes: list[tuple[UUID, Mapping[Any, Any]]] = []
+        self._inbox: list[InboxMessage] = []
+
+    async def _finish(self, message_id: UUID, values: Mapping[Any, Any], *, now: datetime) -> None:
+        """Keep an outcome to record with the next flush."""
+        self._outcomes.append((message_id, values))
+        if len(self._outcomes) >= FLUSH_EVERY:
+            await self._flush()
+
+    async def _flush(self) -> None:
+        """Record the kept outcomes in one transaction (one commit, not one per message)."""
+        outcomes, self._outcomes = self._outcomes, []
+        inbox, self._inbox = self._inbox, []
+        if outcomes:
+            await _record_outcomes(outcomes, inbox, now=self._now)
 
     async def run(self, *, limit: int | None = None) -> DispatchReport:
         """Claim one batch and settle every message in it."""
@@ -161,6 +196,7 @@ class Dispatcher:
             )
             report.outcomes[row["id"]] = outcome
             setattr(report, outcome, getattr(report, outcome) + 1)
+        await self._flush()
         return report
 
     async def _recipients(self, rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str], Recipient]:
@@ -174,7 +210,7 @@ class Dispatcher:
         return found
 
     async def _cancel(self, row: dict[str, Any], reason: str) -> str:
-        await _finish(
+        await self._finish(
             row["id"],
             {OutboxMessage.status: CANCELLED, OutboxMessage.last_error: reason},
             now=self._now,
@@ -197,7 +233,7 @@ class Dispatcher:
             zone=self._zone,
         )
         if allowed > now:
-            await _finish(
+            await self._finish(
                 row["id"], {OutboxMessage.status: PENDING, OutboxMessage.due_at: allowed}, now=now
             )
             return "deferred"
@@ -231,10 +267,12 @@ class Dispatcher:
             personalisation=parameters,
         )
         result = await channel.send(delivery)
+        if result.outcome is Outcome.SENT and result.to_inbox:
+            self._inbox.append(inbox_row(delivery, now=self._now))
         return await self._record(row, result, text.subject, text.body)
 
     async def _fail(self, row: dict[str, Any], error: str, *, attempts: int) -> str:
-        await _finish(
+        await self._finish(
             row["id"],
             {
                 OutboxMessage.status: FAILED,
@@ -250,7 +288,7 @@ class Dispatcher:
     ) -> str:
         attempts = row["attempts"] + 1
         if result.outcome is Outcome.SENT:
-            await _finish(
+            await self._finish(
                 row["id"],
                 {
                     OutboxMessage.status: SENT,
@@ -273,7 +311,7 @@ class Dispatcher:
             base_seconds=self._outbox.retry_base_seconds,
             max_seconds=self._outbox.retry_max_seconds,
         )
-        await _finish(
+        await self._finish(
             row["id"],
             {
                 OutboxMessage.status: PENDING,

@@ -52,6 +52,9 @@ class DeliveryResult:
     outcome: Outcome
     provider_payload: str = ""
     error: str = ""
+    # Sent, and to appear in the recipient's in-app inbox: the dispatcher adds the inbox
+    # entry in the same transaction that records the message as sent.
+    to_inbox: bool = False
 
 
 class Channel(Protocol):

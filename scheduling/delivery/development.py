@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from scheduling.delivery.base import Delivery, DeliveryResult, Outcome
-from scheduling.delivery.inbox import deliver_to_inbox
+from scheduling.rules.channels import IN_APP
 
 
 def _write(directory: Path, delivery: Delivery, sent_at: datetime) -> Path:
@@ -50,6 +50,8 @@ class DevelopmentChannel:
     async def send(self, delivery: Delivery) -> DeliveryResult:
         """Write the file (in a thread), then the inbox entry for a patient."""
         path = await asyncio.to_thread(_write, self._directory, delivery, self._now)
-        if delivery.recipient_kind == "patient":
-            await deliver_to_inbox(delivery, now=self._now)
-        return DeliveryResult(Outcome.SENT, provider_payload=json.dumps({"file": path.name}))
+        return DeliveryResult(
+            Outcome.SENT,
+            provider_payload=json.dumps({"file": path.name}),
+            to_inbox=delivery.recipient_kind == "patient" or delivery.channel == IN_APP,
+        )

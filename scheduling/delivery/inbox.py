@@ -21,32 +21,29 @@ class InboxEntry:
     read_at: datetime | None
 
 
-async def deliver_to_inbox(delivery: Delivery, *, now: datetime) -> DeliveryResult:
-    """Add the message to the recipient's inbox (once per outbox message)."""
-    await InboxMessage.insert(
-        InboxMessage(
-            message=delivery.message_id,
-            recipient_kind=delivery.recipient_kind,
-            recipient_id=delivery.recipient_id,
-            template_key=delivery.template_key,
-            subject=delivery.text.subject,
-            body=delivery.text.body,
-            created_at=now,
-        )
-    ).on_conflict(target=InboxMessage.message, action="DO NOTHING")
-    return DeliveryResult(Outcome.SENT, provider_payload="inbox")
+def inbox_row(delivery: Delivery, *, now: datetime) -> InboxMessage:
+    """The inbox entry for a delivered message."""
+    return InboxMessage(
+        message=delivery.message_id,
+        recipient_kind=delivery.recipient_kind,
+        recipient_id=delivery.recipient_id,
+        template_key=delivery.template_key,
+        subject=delivery.text.subject,
+        body=delivery.text.body,
+        created_at=now,
+    )
 
 
 class InboxChannel:
     """The in_app channel: the inbox is ours, so it needs no provider."""
 
     def __init__(self, now: datetime) -> None:
-        """Deliveries are stamped with the dispatcher's ``now``."""
+        """Kept for the channel interface; the dispatcher stamps the entry."""
         self._now = now
 
     async def send(self, delivery: Delivery) -> DeliveryResult:
-        """Put the message in the inbox."""
-        return await deliver_to_inbox(delivery, now=self._now)
+        """Sent: the dispatcher writes the inbox entry as it records the message."""
+        return DeliveryResult(Outcome.SENT, provider_payload="inbox", to_inbox=True)
 
 
 def _entry(row: dict[str, Any]) -> InboxEntry:
