@@ -157,6 +157,9 @@ async def _save(
     now: datetime,
 ) -> None:
     """Inside a write transaction: check, compute, write, and raise an alert on a phrase."""
+    # Saves of one assignment queue here (PostgreSQL row lock; SQLite's write lock), so two
+    # first saves at once make one submission, not a unique-key failure.
+    await for_update(Assignment.select(Assignment.id).where(Assignment.id == assignment_id)).first()
     found = (
         await Assignment.select(
             Assignment.enrolment,

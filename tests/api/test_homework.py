@@ -1,6 +1,7 @@
 """Homework through HTTP: paper diaries entered by facilitators, submit is final, figures,
 comments, the session view, who may see answers, and the risk-phrase safety net."""
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,7 @@ from groups.tables import Enrolment, Group, GroupSession, RiskAlert
 from materials import forms, homework
 from materials.assignments import assign_session_materials
 from materials.schemas.homework import SubmissionSave
-from materials.tables import Assignment
+from materials.tables import Assignment, HomeworkSubmission
 from tests.factories import SignedIn, StaffFactory
 from tests.group_factories import make_course, make_enrolment, make_group, make_session
 from tests.query_count import count_queries
@@ -398,3 +399,23 @@ async def test_answers_nested_deeper_than_any_form_are_a_400_not_a_crash(
         }
     ]
     assert len(every_kind.json()["items"]) == 2
+
+
+async def test_five_first_saves_at_once_make_one_submission(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    world = await setting(staff)
+    url = submission_url(world.assignments[(world.enrolments[0].id, "free-text")])
+
+    responses = await asyncio.gather(
+        *(
+            client.put(
+                url, json={"answers": {"reflection": f"try {n}"}}, headers=world.facilitator.headers
+            )
+            for n in range(5)
+        )
+    )
+
+    assert [r.status_code for r in responses] == [200] * 5
+    assert sorted(r.json()["submission"]["version"] for r in responses) == [1, 2, 3, 4, 5]
+    assert await HomeworkSubmission.count() == 1
