@@ -50,6 +50,7 @@ def job_specs() -> list[JobSpec]:
         JobSpec(
             "questionnaires.nudge", services.nudge_questionnaires, IntervalTrigger(minutes=15), 900
         ),
+        JobSpec("homework.due", services.remind_homework, IntervalTrigger(minutes=15), 900),
         JobSpec(
             "enrolments.offer_expired_places",
             services.offer_expired_places,

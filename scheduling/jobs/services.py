@@ -17,6 +17,7 @@ from groups.tables import Enrolment
 from scheduling.delivery.channels import configured_channels
 from scheduling.delivery.settings import get_outbox_settings
 from scheduling.dispatcher import DispatchReport, dispatch_due
+from scheduling.jobs.homework import queue_homework_reminders
 from scheduling.jobs.recipients import ServiceDirectory
 from scheduling.outbox import OutgoingMessage, queue_messages
 from scheduling.reminders import (
@@ -56,6 +57,11 @@ async def queue_reminders(*, now: datetime) -> ReminderReport:
 async def nudge_questionnaires(*, now: datetime) -> ReminderReport:
     """The questionnaire nudges due by now."""
     return await queue_questionnaire_nudges(now=now)
+
+
+async def remind_homework(*, now: datetime) -> int:
+    """Homework due reminders (a day before, unsent homework only)."""
+    return await queue_homework_reminders(now=now)
 
 
 async def offer_expired_places(*, now: datetime) -> int:

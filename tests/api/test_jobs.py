@@ -32,6 +32,7 @@ def test_every_job_has_an_id_explicit_misfire_grace_and_coalescing_and_no_patien
         "outbox.dispatch",
         "reminders.sessions",
         "questionnaires.nudge",
+        "homework.due",
         "enrolments.offer_expired_places",
         "risk_alerts.escalate",
         "outbox.retention",
@@ -44,6 +45,7 @@ def test_every_job_has_an_id_explicit_misfire_grace_and_coalescing_and_no_patien
         "outbox.dispatch": (60, True, 1, (), {"job_id": "outbox.dispatch"}),
         "reminders.sessions": (300, True, 1, (), {"job_id": "reminders.sessions"}),
         "questionnaires.nudge": (900, True, 1, (), {"job_id": "questionnaires.nudge"}),
+        "homework.due": (900, True, 1, (), {"job_id": "homework.due"}),
         "enrolments.offer_expired_places": (
             900,
             True,
