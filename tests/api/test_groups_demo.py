@@ -1,14 +1,13 @@
 """Demo groups: four courses, thirty fictional patients, three groups, idempotent."""
 
 from collections import Counter
-from pathlib import Path
 
 import httpx
 
 from api.core import clock
 from api.core.actor import Role
-from api.demo import load_demo_data
-from api.demo_groups import demo_nhs_number, load_demo_groups
+from api.demo_groups import FACILITATORS, demo_nhs_number, load_demo_groups
+from api.demo_venues import load_demo_venues
 from groups.rules.nhs_number import is_valid_nhs_number
 from groups.tables import Course, Enrolment, Group, Patient
 from tests.factories import StaffFactory
@@ -21,9 +20,12 @@ def test_demo_nhs_numbers_are_valid_distinct_and_in_the_test_range() -> None:
 
 
 async def test_load_demo_groups_twice_creates_them_once(
-    staff: StaffFactory, client: httpx.AsyncClient, tmp_path: Path
+    staff: StaffFactory, client: httpx.AsyncClient
 ) -> None:
-    await load_demo_data(tmp_path)
+    # Only what the groups need (the full demo load runs the later parts too).
+    for email in FACILITATORS:
+        await staff.create(Role.FACILITATOR, email=email)
+    await load_demo_venues(now=clock.now())
 
     first = await load_demo_groups(now=clock.now())
     counts = (
