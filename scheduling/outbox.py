@@ -25,6 +25,7 @@ from scheduling.tables import OutboxMessage
 
 RECIPIENT_KINDS = ("patient", "staff", "duty")
 PENDING = "pending"
+INSERT_CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,11 @@ async def queue_messages(messages: Sequence[OutgoingMessage], *, now: datetime) 
         )
         for message in messages
     ]
-    await OutboxMessage.insert(*rows).on_conflict(
-        target=OutboxMessage.dedup_key, action="DO NOTHING"
-    )
+    # PostgreSQL takes at most 32,767 arguments a statement (about 1,500 rows here).
+    for start in range(0, len(rows), INSERT_CHUNK):
+        await OutboxMessage.insert(*rows[start : start + INSERT_CHUNK]).on_conflict(
+            target=OutboxMessage.dedup_key, action="DO NOTHING"
+        )
 
 
 async def cancel_pending_for(dedup_key_prefix: str, *, now: datetime, reason: str = "") -> int:

@@ -47,3 +47,11 @@ def test_unknown_channels_and_empty_keys_are_refused() -> None:
         OutgoingMessage("patient", "p1", "pigeon", "t", "k", NOW)
     with pytest.raises(ValueError, match="dedup key"):
         OutgoingMessage("patient", "p1", "sms", "t", "", NOW)
+
+
+async def test_thousands_of_messages_queue_in_one_call(database: None) -> None:
+    # More rows than one PostgreSQL statement can carry arguments for (32,767).
+    messages = [_message(f"bulk-{number}") for number in range(3000)]
+    async with write_transaction():
+        await queue_messages(messages, now=NOW)
+    assert await OutboxMessage.count() == 3000
