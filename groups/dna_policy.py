@@ -85,24 +85,26 @@ async def apply_dna_policy(
     ).where(Enrolment.id.is_in(list(enrolment_ids)))
     flagged: list[UUID] = []
     patients: list[UUID] = []
+    # One update per distinct (count, flagged) pair, not one per enrolment.
+    changes: dict[tuple[int, bool], list[UUID]] = defaultdict(list)
     for row in rows:
         enrolment_id = _uuid(row["id"])
         old, new = row["consecutive_dnas"], counts[enrolment_id]
-        values: dict[Any, Any] = {}
-        if new != old:
-            values[Enrolment.consecutive_dnas] = new
-        if (
+        flag = (
             reaches_review(old, new, review_after)
             and row["review_flagged_at"] is None
             and row["status"] in FOLLOWED_UP_STATUSES
-        ):
-            values[Enrolment.review_flagged_at] = now
+        )
+        if flag:
             flagged.append(enrolment_id)
             patients.append(_uuid(row["patient"]))
-        if values:
-            await Enrolment.update({**values, Enrolment.updated_at: now}).where(
-                Enrolment.id == enrolment_id
-            )
+        if new != old or flag:
+            changes[(new, flag)].append(enrolment_id)
+    for (new, flag), ids in changes.items():
+        values: dict[Any, Any] = {Enrolment.consecutive_dnas: new, Enrolment.updated_at: now}
+        if flag:
+            values[Enrolment.review_flagged_at] = now
+        await Enrolment.update(values).where(Enrolment.id.is_in(ids))
     if flagged:
         await _queue_follow_ups(dict(zip(flagged, patients, strict=True)), session_id, now=now)
     return flagged

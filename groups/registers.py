@@ -15,6 +15,7 @@ In the same transaction, the DNA policy recomputes the changed enrolments' count
 (``groups.dna_policy``) and the session's materials are assigned to its patients.
 """
 
+from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -109,6 +110,7 @@ async def _write_register(
     new_rows: list[Attendance] = []
     corrections: list[AttendanceCorrection] = []
     changed: list[UUID] = []
+    corrected: dict[int, list[UUID]] = defaultdict(list)  # new code -> attendance ids
     for entry in register.entries:
         code = int(entry.outcome)
         row = existing.get(entry.enrolment_id)
@@ -124,14 +126,7 @@ async def _write_register(
             )
             changed.append(entry.enrolment_id)
         elif row["outcome"] != code:
-            await Attendance.update(
-                {
-                    Attendance.outcome: code,
-                    Attendance.recorded_by: by.user_id,
-                    Attendance.recorded_at: now,
-                    Attendance.version: Attendance.version + 1,
-                }
-            ).where(Attendance.id == row["id"])
+            corrected[code].append(row["id"])
             corrections.append(
                 AttendanceCorrection(
                     attendance=row["id"],
@@ -146,6 +141,15 @@ async def _write_register(
     if new_rows:
         await Attendance.insert(*new_rows)
         await audit.record(by, "register.record", "group_session", session_id, now=now)
+    for code, ids in corrected.items():
+        await Attendance.update(
+            {
+                Attendance.outcome: code,
+                Attendance.recorded_by: by.user_id,
+                Attendance.recorded_at: now,
+                Attendance.version: Attendance.version + 1,
+            }
+        ).where(Attendance.id.is_in(ids))
     if corrections:
         await AttendanceCorrection.insert(*corrections)
     return changed

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+import pytest
 
 from api.core.actor import Role
 from api.identity.tables import AuditEntry
@@ -22,6 +23,7 @@ from tests.group_factories import (
     make_patient,
     make_session,
 )
+from tests.query_count import count_queries
 
 PAST = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 
@@ -380,3 +382,21 @@ async def test_a_session_on_a_later_day_has_no_register_yet(
     )
     assert taken.status_code == 200
     assert await Attendance.count().where(Attendance.session == later.id) == 0
+
+
+async def test_a_register_costs_the_same_queries_however_long_the_history(
+    staff: StaffFactory, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scene = await running_group(staff, patients=12, sessions=3)
+    counts = []
+    for session in scene.sessions:
+        entries = [(e.id, 3 if index % 4 == 0 else 5) for index, e in enumerate(scene.enrolments)]
+        with count_queries(monkeypatch) as queries:
+            response = await take(client, scene.facilitator, session.id, entries)
+        assert response.status_code == 200
+        counts.append(queries.count)
+
+    # Sessions 1 and 3 write the same; session 2 flags three patients for review (one
+    # read of their contact details, one insert of their follow-ups): two more statements.
+    assert counts[2] == counts[0]
+    assert counts[1] == counts[0] + 2
