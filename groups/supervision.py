@@ -96,10 +96,18 @@ _FLAGGED = f"""
 
 
 def _page_query(
-    *, facilitator: UUID | None, after: UUID | None, now: datetime, limit: int
+    *,
+    facilitator: UUID | None,
+    after: UUID | None,
+    now: datetime,
+    limit: int,
+    group_id: UUID | None = None,
 ) -> tuple[str, list[Any]]:
     inner: list[str] = [_INNER]
     args: list[Any] = []
+    if group_id is not None:
+        inner.append(' AND e."group" = {}')
+        args.append(group_id)
     if facilitator is not None:
         inner.append(
             ' AND e."group" IN (SELECT gf."group" FROM group_facilitator gf WHERE gf.staff = {})'
@@ -138,16 +146,25 @@ def _facts(row: dict[str, Any]) -> rules.FlagFacts:
 
 
 async def supervision_list(
-    *, by: Actor, now: datetime, cursor: str | None = None, limit: int = DEFAULT_PAGE_SIZE
+    *,
+    by: Actor,
+    now: datetime,
+    group_id: UUID | None = None,
+    cursor: str | None = None,
+    limit: int = DEFAULT_PAGE_SIZE,
 ) -> Page[SupervisionItem]:
-    """Flagged enrolments by id, a page at a time; the patients shown are audited."""
+    """Flagged enrolments by id (of one group when asked), a page at a time; audited."""
     if by.user_id is not None and not by.has_any(*READERS):
         raise Forbidden("Admins see operational records only, never clinical ones.")
+    if group_id is not None:
+        await require_group_access(group_id, by, Side.CLINICAL)
     facilitator = None
     if by.user_id is not None and not by.has_any(Role.SUPERVISOR):
         facilitator = by.user_id
     after = None if cursor is None else _cursor_id(cursor)
-    text, args = _page_query(facilitator=facilitator, after=after, now=now, limit=limit)
+    text, args = _page_query(
+        facilitator=facilitator, after=after, now=now, limit=limit, group_id=group_id
+    )
     dna_review_after = get_settings().groups.dna_review_after
     async with write_transaction():
         rows: list[dict[str, Any]] = await Enrolment.raw(text, *args)

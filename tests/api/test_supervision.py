@@ -309,3 +309,30 @@ async def test_forged_discussion_cursors_are_400_never_500(
     )
 
     assert response.status_code == 400
+
+
+async def test_the_list_narrows_to_one_group(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    scene = await running_group(staff, patients=2)
+    other = await make_group(facilitators=(scene.facilitator.user.id,))
+    await make_enrolment(other)
+    outsider = await staff.signed_in(Role.FACILITATOR)
+
+    narrowed = await client.get(
+        SUPERVISION, params={"group_id": str(scene.group.id)}, headers=scene.facilitator.headers
+    )
+    refused = await client.get(
+        SUPERVISION, params={"group_id": str(scene.group.id)}, headers=outsider.headers
+    )
+    unknown = await client.get(
+        SUPERVISION,
+        params={"group_id": "00000000-0000-4000-8000-000000000000"},
+        headers=scene.facilitator.headers,
+    )
+
+    assert {item["enrolment_id"] for item in narrowed.json()["items"]} == {
+        str(e.id) for e in scene.enrolments
+    }
+    assert refused.status_code == 403
+    assert unknown.status_code == 404

@@ -31,16 +31,20 @@ class SupervisionController(Controller):
     path = "/supervision"
     tags = ("supervision",)
 
-    @get("/", guards=[CLINICAL], summary="The supervision list")
+    @get("/", guards=[CLINICAL], opt=problems(404), summary="The supervision list")
     async def supervision_list(
         self,
         actor: NamedDependency[Actor],
+        group_id: FromQuery[UUID | None] = None,
         cursor: FromQuery[str | None] = None,
         limit: PageSize = DEFAULT_PAGE_SIZE,
     ) -> Page[SupervisionItem]:
-        """Supervisors: every flagged active or opted-in enrolment; facilitators: their groups'."""
+        """Supervisors: every flagged active or opted-in enrolment; facilitators: their groups'.
+
+        ``group_id`` narrows the list to one group (404 unknown, 403 not yours).
+        """
         return await supervision.supervision_list(
-            by=actor, now=clock.now(), cursor=cursor, limit=limit
+            by=actor, now=clock.now(), group_id=group_id, cursor=cursor, limit=limit
         )
 
 
