@@ -19,6 +19,7 @@ from uuid import UUID, uuid4
 from api.core.actor import Actor, Role
 from api.core.database import for_update, write_transaction
 from api.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from api.core.schemas import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
 from api.identity import audit
 from groups import risk_alerts
 from groups.access import Side, facilitates_patient, require_group_access
@@ -424,3 +425,42 @@ async def patient_history(patient_id: UUID, *, by: Actor, now: datetime) -> list
 
 
 HISTORY_EXTRA = ("session_number", "session_starts_at", "group_id")
+
+
+async def list_patient_measures(
+    patient_id: UUID,
+    *,
+    by: Actor,
+    now: datetime,
+    cursor: str | None = None,
+    limit: int = DEFAULT_PAGE_SIZE,
+) -> Page[MeasureSetRead]:
+    """A patient's sets, oldest entered first, a page at a time (the read audited)."""
+    await require_patient_clinical(patient_id, by)
+    query = MeasureSet.select(*_READ_COLUMNS).where(MeasureSet.enrolment.patient == patient_id)
+    if cursor is not None:
+        after_at, after_id = decode_cursor(cursor, str, str)
+        try:
+            created_at, last_id = datetime.fromisoformat(after_at), UUID(after_id)
+        except ValueError as error:
+            raise InvalidInput(
+                [{"field": "cursor", "reason": "is not a cursor this API gave"}]
+            ) from error
+        query = query.where(
+            (MeasureSet.created_at > created_at)
+            | ((MeasureSet.created_at == created_at) & (MeasureSet.id > last_id))
+        )
+    rows = await query.order_by(MeasureSet.created_at, MeasureSet.id).limit(limit + 1)
+    page = rows[:limit]
+    alerts = await RiskAlert.select(RiskAlert.id, RiskAlert.measure_set).where(
+        RiskAlert.measure_set.is_in([r["id"] for r in page] or [uuid4()])
+    )
+    alert_of = {a["measure_set"]: a["id"] for a in alerts}
+    await audit.record_reads(by, "patient", [str(patient_id)], now=now)
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1]
+        next_cursor = encode_cursor(last["created_at"].isoformat(), str(last["id"]))
+    return Page[MeasureSetRead](
+        items=[read_model(r, alert_of.get(r["id"])) for r in page], next_cursor=next_cursor
+    )

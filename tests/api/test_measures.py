@@ -490,3 +490,43 @@ async def test_patient_submission_with_new_answers_is_a_correction_and_unknown_i
         await measures.submit_patient_measure_set(
             stranger.id, session_id, "GAD-7", [0] * 7, now=now
         )
+
+
+async def test_a_patients_sets_a_page_at_a_time_for_clinical_staff_only(
+    client: httpx.AsyncClient, staff: StaffFactory
+) -> None:
+    cohort = await make_cohort(staff, sessions=2)
+    enrolment = cohort.enrolments[0]
+    headers = cohort.facilitator.headers
+    for number in (1, 2):
+        sets = [
+            phq9(0, 0, 0, 0, 0, 0, 0, 0, number - 1, enrolment=enrolment),
+            gad7(1, 1, 1, 1, 1, 1, 1, enrolment=enrolment),
+        ]
+        response = await client.post(
+            cohort.measures_url(number) + "/batch", json={"sets": sets}, headers=headers
+        )
+        assert response.status_code == 201
+    url = f"/api/v1/patients/{enrolment.patient}/measures"
+    seen: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"limit": 3}
+    while True:
+        page = (await client.get(url, params=params, headers=headers)).json()
+        seen.extend(page["items"])
+        if page["next_cursor"] is None:
+            break
+        params["cursor"] = page["next_cursor"]
+    assert len(seen) == 4
+    assert len({s["id"] for s in seen}) == 4
+    assert [s["risk_alert_id"] is not None for s in seen if s["instrument"] == "PHQ-9"] == [
+        False,
+        True,
+    ]
+    admin = await staff.signed_in(Role.ADMIN)
+    assert (await client.get(url, headers=admin.headers)).status_code == 403
+    other = await staff.signed_in(Role.FACILITATOR)
+    assert (await client.get(url, headers=other.headers)).json() == forbidden(
+        "You do not facilitate a group of this patient."
+    )
+    bad = await client.get(url, params={"cursor": "x"}, headers=headers)
+    assert bad.status_code == 400

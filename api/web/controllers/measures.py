@@ -5,14 +5,14 @@ from uuid import UUID
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.core import clock
 from api.core.actor import Actor, Role
-from api.core.schemas import Page
+from api.core.schemas import DEFAULT_PAGE_SIZE, Page
 from api.web.openapi_docs import problems
-from api.web.params import with_etag
+from api.web.params import PageSize, with_etag
 from api.web.security import requires
 from groups import charts, fhir_export, measures
 from groups.schemas.measures import (
@@ -88,6 +88,19 @@ class PatientMeasuresController(Controller):
 
     path = "/patients/{patient_id:uuid}/measures"
     tags = ("measures",)
+
+    @get("/", guards=[CLINICAL], opt=problems(404), summary="A patient's measure sets")
+    async def list_patient_measures(
+        self,
+        patient_id: FromPath[UUID],
+        actor: NamedDependency[Actor],
+        cursor: FromQuery[str | None] = None,
+        limit: PageSize = DEFAULT_PAGE_SIZE,
+    ) -> Page[MeasureSetRead]:
+        """Oldest entered first, with each set's band and any risk alert."""
+        return await measures.list_patient_measures(
+            patient_id, by=actor, now=clock.now(), cursor=cursor, limit=limit
+        )
 
     @get(
         "/fhir",
