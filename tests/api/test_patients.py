@@ -9,9 +9,14 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from api.core.actor import Role
+from api.core import clock
+from api.core.actor import Actor, Role
+from api.core.errors import Forbidden
+from api.identity.tables import AuditEntry
 from groups import patients
+from groups.tables import Patient
 from tests.factories import SignedIn, StaffFactory
+from tests.group_factories import make_enrolment, make_group, make_patient
 
 PROBLEMS = "https://stepwise.example/problems/"
 PROBLEM_JSON = "application/problem+json"
@@ -340,7 +345,7 @@ async def test_get_patient_unknown_id_is_404(
     }
 
 
-async def test_facilitator_is_403_on_every_patient_route(
+async def test_facilitator_is_403_on_every_route_for_a_patient_of_no_group_they_run(
     staff: StaffFactory, client: httpx.AsyncClient
 ) -> None:
     admin = await staff.signed_in(Role.ADMIN)
@@ -361,6 +366,25 @@ async def test_facilitator_is_403_on_every_patient_route(
     assert await audit_entries(client, admin, entity_id=patient["id"]) == [
         ("patient.create", patient["id"])
     ]
+
+
+async def test_facilitator_reads_a_patient_of_a_group_they_run_and_the_read_is_audited(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    admin = await staff.signed_in(Role.ADMIN)
+    facilitator = await staff.signed_in(Role.FACILITATOR)
+    patient = await create_patient(client, admin, nhs_number=NHS)
+    group = await make_group(facilitators=(facilitator.user.id,))
+    await make_enrolment(group, await Patient.objects().get(Patient.id == patient["id"]))
+
+    response = await client.get(f"{PATIENTS}/{patient['id']}", headers=facilitator.headers)
+
+    assert response.status_code == 200
+    assert response.json()["id"] == patient["id"]
+    assert (await audit_entries(client, admin, entity_id=patient["id"]))[-1] == (
+        "patient.read",
+        patient["id"],
+    )
 
 
 async def test_supervisor_reads_and_searches_but_cannot_write(
@@ -638,14 +662,7 @@ async def test_create_patient_when_unique_index_refuses_is_the_same_409(
 async def test_facilitator_reads_a_patient_of_a_group_they_run_and_no_other(
     staff: StaffFactory, client: httpx.AsyncClient
 ) -> None:
-    # Through the service: the route's guard still admits admins and supervisors only
-    # (the controller change is the lead's; see the groups helper's report).
-    from api.core import clock
-    from api.core.actor import Actor
-    from api.core.errors import Forbidden
-    from api.identity.tables import AuditEntry
-    from groups import patients
-    from tests.group_factories import make_enrolment, make_group, make_patient
+    # Through the service, for the cases around the HTTP test above.
 
     runs, other = await staff.create(Role.FACILITATOR), await staff.create(Role.FACILITATOR)
     group = await make_group(facilitators=(runs.id, (await staff.create()).id))

@@ -1,7 +1,7 @@
 """Patients: admins create and edit; admins and supervisors read and search.
 
-Facilitators get 403 on every patient route for now: once enrolments land they will read
-the patients of the groups they run, and no others.
+A facilitator reads one patient enrolled in a group they run (the service checks the
+enrolment) and no other; search stays with admins and supervisors.
 """
 
 from datetime import date
@@ -24,8 +24,9 @@ from groups import patients
 from groups.schemas.patients import PatientCreate, PatientRead, PatientUpdate
 
 WRITE = requires(Role.ADMIN)
-# Not facilitators, until enrolments restrict them to their own groups' patients.
 READ = requires(Role.ADMIN, Role.SUPERVISOR)
+# The service lets a facilitator through only for a patient of a group they run.
+READ_ONE = requires(Role.ADMIN, Role.SUPERVISOR, Role.FACILITATOR)
 
 
 class PatientController(Controller):
@@ -71,7 +72,7 @@ class PatientController(Controller):
         patient = await patients.create_patient(data, by=actor, now=clock.now())
         return with_etag(patient, HTTP_201_CREATED)
 
-    @get("/{patient_id:uuid}", guards=[READ], opt=problems(404), summary="One patient")
+    @get("/{patient_id:uuid}", guards=[READ_ONE], opt=problems(404), summary="One patient")
     async def get_patient(
         self, patient_id: FromPath[UUID], actor: NamedDependency[Actor]
     ) -> Response[PatientRead]:
