@@ -146,7 +146,8 @@ async def annotate_measure_alert(
     row = await for_update(query).output(load_json=True).first()
     if row is None:
         return False
-    annotations = [*_loaded(row["annotations"]), {"at": now.isoformat(), **note}]
+    by_id = None if by.user_id is None else str(by.user_id)
+    annotations = [*_loaded(row["annotations"]), {"at": now.isoformat(), "by": by_id, **note}]
     await RiskAlert.update(
         {RiskAlert.annotations: annotations, RiskAlert.version: RiskAlert.version + 1}
     ).where(RiskAlert.id == row["id"])

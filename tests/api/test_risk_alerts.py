@@ -94,6 +94,7 @@ async def test_retries_and_corrections_never_raise_a_second_alert(
     [alert] = await _alerts(client, cohort.facilitator)
     # A correction to 0 annotates, and never closes.
     assert alert["status"] == "open"
+    assert {a["by"] for a in alert["annotations"]} == {str(cohort.facilitator.user.id)}
     assert [(a["change"], a["risk_items"]) for a in alert["annotations"]] == [
         ("answers corrected", [{"item": 9, "before": 2, "after": 3}]),
         ("answers corrected", [{"item": 9, "before": 3, "after": 0}]),
