@@ -15,6 +15,7 @@
 """
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,6 +36,7 @@ from scheduling.rules.retry import gives_up, retry_delay
 from scheduling.tables import InboxMessage, OutboxMessage
 from scheduling.templates import TemplateError, render, template
 
+_log = logging.getLogger("stepwise.outbox")
 PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
 
 
@@ -266,7 +268,12 @@ class Dispatcher:
             text=text,
             personalisation=parameters,
         )
-        result = await channel.send(delivery)
+        try:
+            result = await channel.send(delivery)
+        except Exception as error:  # an adapter's bug must not strand the rest of the batch
+            # The type only: an exception's text may quote the address or the message.
+            _log.error("delivery by %s raised %s", row["channel"], type(error).__name__)
+            result = DeliveryResult(Outcome.RETRY, error=f"delivery raised {type(error).__name__}")
         if result.outcome is Outcome.SENT and result.to_inbox:
             self._inbox.append(inbox_row(delivery, now=self._now))
         return await self._record(row, result, text.subject, text.body)

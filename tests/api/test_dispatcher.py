@@ -294,3 +294,27 @@ async def test_the_duty_notice_the_measures_code_queues_goes_without_its_interna
         "A new item needs the duty clinician today. Sign in to Stepwise to see it (reference a1)."
     )
     assert _files(tmp_path) == []
+
+
+class _BrokenChannel:
+    """A provider adapter with a bug: it raises instead of answering."""
+
+    async def send(self, delivery: Any) -> Any:
+        raise RuntimeError(f"boom for {delivery.address.phone}")
+
+
+async def test_an_adapter_that_raises_is_retried_and_the_batch_goes_on(
+    database: None, tmp_path: Path, caplog: Any
+) -> None:
+    patient = await make_patient(consents_to_email=True, email="pat@example.org")
+    await _queue(patient, "a-sms")
+    await _queue(patient, "b-email", channel="email")
+    channels = {"sms": _BrokenChannel(), "email": DevelopmentChannel(tmp_path, NOW)}
+    report = await dispatch_due(now=NOW, channels=channels, directory=ServiceDirectory())
+    assert sorted(report.outcomes.values()) == ["retried", "sent"]
+    rows = {r["dedup_key"]: r for r in await _rows()}
+    assert (rows["a-sms"]["status"], rows["a-sms"]["last_error"]) == (
+        "pending",
+        "delivery raised RuntimeError",
+    )
+    assert "07700900123" not in caplog.text
