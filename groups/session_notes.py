@@ -12,7 +12,15 @@ from uuid import UUID
 
 from api.core.actor import Actor
 from api.core.database import CONSTRAINT_ERRORS, for_update, is_unique_violation, write_transaction
-from api.core.errors import Conflict, Forbidden, NotFound, PreconditionRequired, StaleVersion
+from api.core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PreconditionRequired,
+    StaleVersion,
+)
+from api.core.schemas import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
 from api.identity import audit
 from groups.access import Side, facilitates, require_group_access
 from groups.schemas.registers import SessionNoteRead, SessionNoteWrite
@@ -138,3 +146,41 @@ async def get_note(
         await audit.record(by, "session_note.read", ENTITY, row["id"], now=now)
         await audit.record_reads(by, "patient", [patient_id], now=now)
     return SessionNoteRead.model_validate(row)
+
+
+async def list_notes(
+    session_id: UUID,
+    *,
+    by: Actor,
+    now: datetime,
+    cursor: str | None = None,
+    limit: int = DEFAULT_PAGE_SIZE,
+) -> Page[SessionNoteRead]:
+    """The session's notes by enrolment, a page at a time (the patients shown are audited)."""
+    session = (
+        await GroupSession.select(GroupSession.group).where(GroupSession.id == session_id).first()
+    )
+    if session is None:
+        raise NotFound("No session with this id.")
+    await require_group_access(_uuid(session["group"]), by, Side.CLINICAL)
+    query = (
+        SessionNote.select(*_COLUMNS, SessionNote.enrolment.patient.as_alias("patient_id"))
+        .where(SessionNote.session == session_id)
+        .order_by(SessionNote.enrolment)
+        .limit(limit + 1)
+    )
+    if cursor is not None:
+        (after,) = decode_cursor(cursor, str)
+        try:
+            query = query.where(SessionNote.enrolment > UUID(after))
+        except ValueError as error:
+            raise InvalidInput(
+                [{"field": "cursor", "reason": "is not a cursor this API gave"}]
+            ) from (error)
+    async with write_transaction():
+        rows = await query
+        shown = rows[:limit]
+        await audit.record_reads(by, "patient", [row["patient_id"] for row in shown], now=now)
+    items = [SessionNoteRead.model_validate(row) for row in shown]
+    next_cursor = encode_cursor(str(items[-1].enrolment_id)) if len(rows) > limit else None
+    return Page[SessionNoteRead](items=items, next_cursor=next_cursor)

@@ -173,3 +173,35 @@ async def test_text_with_a_lone_surrogate_is_refused_not_a_500(
 
     assert response.status_code == 400
     assert await SessionNote.count() == 0
+
+
+async def test_a_sessions_notes_a_page_at_a_time_for_facilitators_and_supervisors(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    scene = await running_group(staff, patients=3)
+    session = scene.sessions[0]
+    for enrolment in scene.enrolments:
+        await client.put(
+            note_url(session.id, enrolment.id),
+            json={"text": f"About {enrolment.id}"},
+            headers=scene.facilitator.headers,
+        )
+    supervisor = await staff.signed_in(Role.SUPERVISOR)
+    admin = await staff.signed_in(Role.ADMIN)
+    url = f"/api/v1/sessions/{session.id}/notes"
+
+    first = (await client.get(url, params={"limit": 2}, headers=supervisor.headers)).json()
+    second = (
+        await client.get(
+            url, params={"limit": 2, "cursor": first["next_cursor"]}, headers=supervisor.headers
+        )
+    ).json()
+
+    shown = [note["enrolment_id"] for note in first["items"] + second["items"]]
+    assert sorted(shown) == sorted(str(e.id) for e in scene.enrolments)
+    assert len(first["items"]) == 2
+    assert second["next_cursor"] is None
+    assert (await client.get(url, headers=admin.headers)).status_code == 403
+    assert (
+        await client.get(url, params={"cursor": "x"}, headers=supervisor.headers)
+    ).status_code == 400

@@ -6,14 +6,15 @@ from uuid import UUID
 
 from litestar import Controller, Response, get, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from api.core import clock
 from api.core.actor import Actor, Role
+from api.core.schemas import DEFAULT_PAGE_SIZE, Page
 from api.web.etags import version_from_if_match
 from api.web.openapi_docs import problems
-from api.web.params import IfMatch, with_etag
+from api.web.params import IfMatch, PageSize, with_etag
 from api.web.security import requires
 from groups import registers, session_notes, waiting_times
 from groups.schemas.registers import (
@@ -78,6 +79,19 @@ class RegisterController(Controller):
             now=clock.now(),
         )
         return with_etag(note, HTTP_201_CREATED if created else HTTP_200_OK)
+
+    @get("/notes", guards=[CLINICAL], opt=problems(404), summary="A session's notes")
+    async def list_notes(
+        self,
+        session_id: FromPath[UUID],
+        actor: NamedDependency[Actor],
+        cursor: FromQuery[str | None] = None,
+        limit: PageSize = DEFAULT_PAGE_SIZE,
+    ) -> Page[SessionNoteRead]:
+        """Every note written at the session, a page at a time; audited."""
+        return await session_notes.list_notes(
+            session_id, by=actor, now=clock.now(), cursor=cursor, limit=limit
+        )
 
     @get(
         "/notes/{enrolment_id:uuid}",
