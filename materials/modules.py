@@ -399,7 +399,7 @@ async def list_modules(
 async def list_versions(
     module_id: UUID, *, by: Actor, cursor: str | None = None, limit: int = DEFAULT_PAGE_SIZE
 ) -> Page[ModuleVersionRead]:
-    """A module's versions, newest first within each variant, a page at a time (keyset)."""
+    """A module's versions, oldest first (all variants), a page at a time (keyset)."""
     require_reader(by)
     if not await Module.exists().where(Module.id == module_id):
         raise NotFound("No module with this id.")
