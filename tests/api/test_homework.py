@@ -14,9 +14,10 @@ from api.core.actor import Actor, Role
 from api.core.database import write_transaction
 from api.core.errors import NotFound
 from groups.tables import Enrolment, Group, GroupSession, RiskAlert
-from materials import forms, homework
+from materials import forms, homework, modules
 from materials.assignments import assign_session_materials
 from materials.schemas.homework import SubmissionSave
+from materials.schemas.modules import ModuleCreate
 from materials.tables import Assignment, HomeworkSubmission
 from tests.factories import SignedIn, StaffFactory
 from tests.group_factories import make_course, make_enrolment, make_group, make_session
@@ -419,3 +420,57 @@ async def test_five_first_saves_at_once_make_one_submission(
     assert [r.status_code for r in responses] == [200] * 5
     assert sorted(r.json()["submission"]["version"] for r in responses) == [1, 2, 3, 4, 5]
     assert await HomeworkSubmission.count() == 1
+
+
+async def test_a_comment_needs_something_saved_and_a_module_takes_no_answers(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    world = await setting(staff)
+    draft = await modules.create_module(
+        ModuleCreate(slug="sleep-hygiene", title="Sleep hygiene"), by=SYSTEM, now=NOW
+    )
+    await modules.publish_version(draft.id, expected_version=1, by=SYSTEM, now=NOW)
+    await Group.update(
+        {
+            Group.session_plan: [
+                {
+                    "number": 1,
+                    "title": "Session 1",
+                    "topics": [],
+                    "duration_minutes": 90,
+                    "module_refs": ["sleep-hygiene"],
+                    "homework_refs": [],
+                }
+            ]
+        }
+    ).where(Group.id == world.group.id)
+    async with write_transaction():
+        await assign_session_materials(
+            world.session.id, {world.enrolments[0].id: True}, by=SYSTEM, now=NOW
+        )
+    module_assignment = (
+        await Assignment.select(Assignment.id).where(Assignment.kind == "module").first()
+    )
+    assert module_assignment is not None
+    headers = world.facilitator.headers
+
+    early_comment = await client.put(
+        submission_url(world.assignments[(world.enrolments[0].id, "free-text")]) + "/comment",
+        json={"comment": "Nice"},
+        headers=headers,
+    )
+    module_answers = await client.put(
+        submission_url(module_assignment["id"]), json={"answers": {}}, headers=headers
+    )
+    module_view = await client.get(
+        f"/api/v1/assignments/{module_assignment['id']}", headers=headers
+    )
+
+    assert early_comment.status_code == 404
+    assert module_answers.status_code == 400
+    assert module_answers.json()["errors"] == [
+        {"field": "answers", "reason": "a module has no answers to save"}
+    ]
+    assert module_view.json()["title"] == "Sleep hygiene"
+    assert module_view.json()["module_version_id"] == str(draft.id)
+    assert module_view.json()["submission"] is None
