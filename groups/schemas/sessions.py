@@ -27,10 +27,6 @@ _TIME_HELP = (
 )
 
 
-class SchedulePreviewRequest(RequestModel):
-    """Nothing to send: the preview is made from the group's own settings."""
-
-
 class ProposedSession(ResponseModel):
     """A session the schedule would create."""
 

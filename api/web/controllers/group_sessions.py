@@ -22,7 +22,6 @@ from groups.schemas.sessions import (
     InterpreterRead,
     ScheduleCommitted,
     SchedulePreview,
-    SchedulePreviewRequest,
     SessionMove,
     SessionRead,
 )
@@ -48,11 +47,11 @@ class GroupScheduleController(Controller):
         self,
         group_id: FromPath[UUID],
         actor: NamedDependency[Actor],
-        data: JSONBody[SchedulePreviewRequest | None] = None,
     ) -> SchedulePreview:
         """The sessions committing would create, the weeks skipped and why, every problem.
 
-        Problems: room clashes, opening hours, facilitator clashes. Writes nothing.
+        Problems: room clashes, opening hours, facilitator clashes. Writes nothing and
+        reads no body (one sent, such as ``{}``, is ignored).
         """
         return await session_services.preview_schedule(group_id, by=actor)
 
