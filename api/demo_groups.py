@@ -4,7 +4,10 @@ Four courses with short, original session plans; about thirty obviously fictiona
 patients (NHS numbers from the 999 test range, valid check digits); three groups across
 the demo venues run by the demo facilitators; enrolments in mixed statuses, one group full
 with a waiting list and one short of its minimum (it shows on the go/no-go list). No
-sessions are scheduled here. Idempotent: a second load finds the courses and changes
+sessions are scheduled here for those three. A fourth group, of the insomnia course, has
+been running for four weeks: it is created, filled and scheduled as of the weeks before
+it started (every service takes ``now``), so the registers and questionnaires loaders
+have past sessions to fill in. Idempotent: a second load finds the courses and changes
 nothing.
 """
 
@@ -17,11 +20,13 @@ from api.core.database import write_transaction
 from api.identity.tables import StaffUser
 from groups import courses, enrolments, groups, patients
 from groups.rules.enrolment import EnrolmentStatus as S
+from groups.rules.groups import GroupStatus
 from groups.rules.nhs_number import check_digit
 from groups.schemas.courses import CourseCreate, PlannedSessionCreate, Problem
 from groups.schemas.enrolments import EnrolmentCreate, TransitionCreate
-from groups.schemas.groups import GroupCreate
+from groups.schemas.groups import GroupCreate, GroupUpdate
 from groups.schemas.patients import PatientCreate
+from groups.session_services import commit_schedule
 from groups.tables import Course
 from scheduling.booking_queries import service_zone
 from scheduling.tables import Room, Venue
@@ -217,6 +222,53 @@ async def _enrol(group_id: UUID, patient_id: UUID, status: S, *, by: Actor, now:
         version = moved.version
 
 
+RUNNING_COURSE = "CBT for insomnia group"
+RUNNING_PLACE = ("Okehampton Community Hospital", "Therapy Room")
+RUNNING_PATIENTS = 7
+RUNNING_WEEKS = 4  # sessions already held
+
+
+async def _running_group(
+    course_id: UUID, facilitator_ids: list[UUID], patient_ids: list[UUID], *, now: datetime
+) -> None:
+    """A group that started ``RUNNING_WEEKS`` ago, set up as it was two weeks before that."""
+    by = Actor.system()
+    today = now.astimezone(service_zone()).date()
+    first = _first_date(today - timedelta(weeks=RUNNING_WEEKS, days=6), 0, 3)  # a Thursday
+    then = datetime.combine(first - timedelta(days=14), time(9), tzinfo=service_zone())
+    group = await groups.create_group(
+        GroupCreate(
+            course_id=course_id,
+            room_id=await _room(*RUNNING_PLACE),
+            first_session_date=first,
+            start_time=time(14),
+            facilitator_ids=facilitator_ids,
+            capacity=8,
+            min_participants=5,
+        ),
+        by=by,
+        now=then,
+    )
+    for patient_id in patient_ids:
+        made = await enrolments.enrol(
+            group.id, EnrolmentCreate(patient_id=patient_id), by=by, now=then
+        )
+        version = made.version
+        for target in (S.OPTED_IN, S.ACTIVE):
+            moved = await enrolments.transition(
+                made.id, TransitionCreate(to=target), expected_version=version, by=by, now=then
+            )
+            version = moved.version
+    scheduled = await commit_schedule(group.id, expected_version=group.version, by=by, now=then)
+    await groups.update_group(
+        group.id,
+        GroupUpdate(status=GroupStatus.RUNNING),
+        expected_version=scheduled.version,
+        by=by,
+        now=now,
+    )
+
+
 async def load_demo_groups(*, now: datetime) -> bool:
     """Create the demo courses, patients, groups and enrolments unless they exist."""
     by = Actor.system()
@@ -231,7 +283,7 @@ async def load_demo_groups(*, now: datetime) -> bool:
             course_ids[made.name] = made.id
         patient_ids = [
             (await patients.create_patient(_patient(n, today), by=by, now=now)).id
-            for n in range(30)
+            for n in range(30 + RUNNING_PATIENTS)
         ]
         queue = iter(patient_ids)
         for weekday, plan in enumerate(DEMO_GROUPS, start=1):
@@ -249,4 +301,5 @@ async def load_demo_groups(*, now: datetime) -> bool:
             )
             for status in sorted(plan.statuses, key=lambda s: s is not S.EXPIRED):
                 await _enrol(group.id, next(queue), status, by=by, now=now)
+        await _running_group(course_ids[RUNNING_COURSE], facilitator_ids, patient_ids[30:], now=now)
     return True
