@@ -21,6 +21,11 @@ from api.web.public_routes import PUBLIC_ROUTES
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 GENERATOR = Path(sys.executable).parent / "openapi-python-client"
+FILE_CONTENT_TYPES = {
+    "image/svg+xml": "application/octet-stream",
+    "text/csv": "application/octet-stream",
+    "text/calendar": "application/octet-stream",
+}
 
 
 @pytest.fixture(scope="module")
@@ -163,6 +168,9 @@ def test_openapi_python_client_generates_without_warnings(
 ) -> None:
     source = tmp_path / "openapi.json"
     source.write_text(json.dumps(document))
+    # Operations that answer files (SVG charts, CSV exports, calendars) come back as bytes.
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"content_type_overrides": FILE_CONTENT_TYPES}))
     output = tmp_path / "client"
     # Its post-hooks run ruff, which lives beside it in the virtualenv.
     env = {**os.environ, "PATH": f"{GENERATOR.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
@@ -177,6 +185,8 @@ def test_openapi_python_client_generates_without_warnings(
             str(output),
             "--meta",
             "none",
+            "--config",
+            str(config),
             "--fail-on-warning",
         ],
         capture_output=True,
