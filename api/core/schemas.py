@@ -16,13 +16,22 @@ NUL = "\x00"  # PostgreSQL text cannot hold it (a 500 there); SQLite would keep 
 
 
 def has_nul(value: Any) -> bool:
-    """Whether a string, or any string inside a list or dict, contains U+0000."""
-    if isinstance(value, str):
-        return NUL in value
-    if isinstance(value, list | tuple):
-        return any(has_nul(item) for item in value)
-    if isinstance(value, dict):
-        return any(has_nul(key) or has_nul(item) for key, item in value.items())
+    """Whether a string, or any string inside a list or dict, contains U+0000.
+
+    Walks with its own stack, not recursion: a body nested thousands deep is refused by
+    validation with a 400, not by Python's recursion limit with a 500.
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                return True
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
     return False
 
 

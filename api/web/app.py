@@ -40,6 +40,7 @@ from api.web.controllers.venues import VenueController, VenueHoursController
 from api.web.openapi import finish_openapi
 from api.web.problems import problem_details_plugin
 from api.web.request_context import RequestContextMiddleware
+from api.web.requests import StepwiseRequest
 from api.web.security import STAFF_AUTH_STATE, provide_actor, signed_in, staff_jwt_auth
 from scheduling.jobs.scheduler import start_background_jobs, stop_background_jobs
 
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[HealthController, staff_api, *calendar_feeds.PUBLIC_CONTROLLERS],
         on_app_init=[staff_auth.on_app_init],
         plugins=[problem_details_plugin()],
+        request_class=StepwiseRequest,
         state=State({STAFF_AUTH_STATE: staff_auth}),
         openapi_config=OpenAPIConfig(
             title="Stepwise",

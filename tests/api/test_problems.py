@@ -376,3 +376,19 @@ async def test_request_id_differs_for_each_request(client: httpx.AsyncClient) ->
     ids = {(await client.get("/health/live")).headers["X-Request-ID"] for _ in range(5)}
 
     assert len(ids) == 5
+
+
+@pytest.mark.parametrize("depth", [100, 5_000, 100_000])
+async def test_body_nested_deeper_than_any_form_needs_is_400_not_500(
+    client: httpx.AsyncClient, staff: StaffFactory, depth: int
+) -> None:
+    admin = await staff.signed_in(Role.ADMIN)
+    nested = "[" * depth + "]" * depth  # 200 kB at the deepest: under the body limit
+    body = '{"name": "Deep", "problems": ["stress"], "min_group_size": 6, ' + (
+        f'"max_group_size": 12, "summary": {nested}, "session_plan": [{{"title": "One"}}]}}'
+    )
+
+    response = await client.post("/api/v1/courses", content=body, headers={**admin.headers, **JSON})
+
+    assert response.status_code == 400
+    assert _problem(response)["type"] == TYPES + "validation-error"
