@@ -95,6 +95,8 @@ class AdvisoryLockLeader:
         self.key = key
         self._connection: Any = None
         self._held = False
+        # Jobs due at the same moment ask at once: one question at a time, on one connection.
+        self._asking = asyncio.Lock()
 
     async def _connect(self) -> Any:
         if self._connection is None or self._connection.is_closed():
@@ -104,6 +106,10 @@ class AdvisoryLockLeader:
 
     async def is_leader(self, now: datetime) -> bool:
         """Take the lock if free; keep it while the connection lives."""
+        async with self._asking:
+            return await self._ask()
+
+    async def _ask(self) -> bool:
         try:
             connection = await _bounded(self._connect())
             if self._held:

@@ -83,6 +83,7 @@ class JobRunner:
         now = clock.now()
         try:
             if not await self.leader.is_leader(now):
+                _log.debug("job %s: another process leads", job_id)
                 return
             await self.specs[job_id].service(now=now)
         except Exception as error:  # a job must not kill the scheduler; the next tick retries

@@ -10,8 +10,11 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from api.core import clock
+from api.core.database import write_transaction
+from scheduling.outbox import OutgoingMessage, queue_messages
 from scheduling.tables import OutboxMessage
-from tests.group_factories import make_enrolment, make_group, make_session
+from tests.group_factories import make_enrolment, make_group, make_patient, make_session
 
 NOW = datetime(2027, 1, 11, 8, 0, tzinfo=UTC)  # 08:00: the 2-hour reminders of 10:00 are due
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,3 +112,54 @@ async def test_a_dispatcher_killed_mid_send_loses_nothing_and_resends_with_the_s
     assert sorted(sends) == sorted(row["provider_reference"] for row in rows)
     # The one handed over before the kill went twice, with the same reference.
     assert sorted(sends.values()) == [1, 1, 1, 1, 2]
+
+
+async def test_the_worker_command_runs_the_jobs_and_stops_on_sigterm(
+    database: None, tmp_path: Path
+) -> None:
+    patient = await make_patient()
+    async with write_transaction():
+        await queue_messages(
+            [
+                OutgoingMessage(
+                    "patient",
+                    str(patient.id),
+                    "sms",
+                    "session_cancelled",
+                    "worker-test",
+                    clock.now(),
+                    {"name": "Pat", "starts": "Monday 11 January at 10:00"},
+                    urgent=True,  # whatever the time of day the test runs
+                )
+            ],
+            now=clock.now(),
+        )
+    worker = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "stepwise"),
+        "worker",
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "STEPWISE_OUTBOX_DIR": str(tmp_path),
+            "STEPWISE_DELIVERY": "development",
+        },
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        for _ in range(60):  # the first ticks come 5 seconds after start
+            await asyncio.sleep(0.5)
+            row = await OutboxMessage.select(OutboxMessage.status).first()
+            if row is not None and row["status"] == "sent":
+                break
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(worker.communicate(), timeout=30)
+    assert row is not None
+    assert row["status"] == "sent", stderr.decode()[-2000:]
+    assert worker.returncode == 0, stderr.decode()[-2000:]
+    assert len(_files(tmp_path)) == 1
+
+
+def _files(directory: Path) -> list[Path]:
+    return [path for path in directory.iterdir() if path.suffix == ".json"]
