@@ -28,7 +28,6 @@ from scheduling.rules.channels import ContactPreferences, consented_channels
 FOLLOW_UP_TEMPLATE = "dna_follow_up"
 FOLLOWED_UP_STATUSES = ("opted_in", "active")
 CANCELLED = "cancelled"
-SERVICE_NAME = "Stepwise"  # until the settings name the service (see the issue note)
 
 
 def _uuid(value: Any) -> UUID:
@@ -134,7 +133,7 @@ async def _queue_follow_ups(
             template_key=FOLLOW_UP_TEMPLATE,
             dedup_key=f"dna-follow-up:{enrolment_id}:{session_id}:{channel}",
             due_at=now,
-            parameters={"service_name": SERVICE_NAME},
+            parameters={"service_name": get_settings().service.name},
             language=by_id[patient_id]["preferred_language"] or "en",
         )
         for enrolment_id, patient_id in patient_of.items()

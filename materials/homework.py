@@ -17,7 +17,6 @@ a judgement of risk, and the absence of one says nothing about a patient's safet
 """
 
 import json
-import os
 from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
@@ -29,6 +28,7 @@ from api.core.actor import Actor
 from api.core.database import for_update, write_transaction
 from api.core.errors import InvalidInput, NotFound, StaleVersion
 from api.core.schemas import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
+from api.core.settings import get_settings
 from api.identity import audit
 from groups.access import Side, require_group_access
 from groups.risk_alerts import raise_free_text_alert
@@ -50,7 +50,6 @@ SUBMITTED = "submitted"
 HOMEWORK = "homework"
 RISK_SOURCE = "homework_submission"
 DEFAULT_PHRASES = Path(__file__).with_name("forms") / "risk_phrases.txt"
-PHRASES_ENV = "STEPWISE_RISK_PHRASES_FILE"
 
 _ASSIGNMENT_COLUMNS = (
     Assignment.id,
@@ -97,7 +96,7 @@ def _phrases_from(path: Path) -> tuple[str, ...]:
 
 def risk_phrases() -> tuple[str, ...]:
     """The configured list (read once per file)."""
-    return _phrases_from(Path(os.environ.get(PHRASES_ENV) or DEFAULT_PHRASES))
+    return _phrases_from(get_settings().materials.risk_phrases_file or DEFAULT_PHRASES)
 
 
 def _loaded(value: Any) -> Any:

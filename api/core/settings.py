@@ -21,6 +21,8 @@ class ServiceSettings(BaseSettings):
     model_config = _COMMON
 
     environment: Literal["development", "production"] = "development"
+    # How the service names itself to patients in messages ("Devon Talking Therapies").
+    name: str = Field(default="Stepwise", min_length=1, max_length=80)
     var_dir: Path = Path("var")
     time_zone: str = "Europe/London"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -141,6 +143,8 @@ class MaterialsSettings(BaseSettings):
     model_config = _COMMON
 
     attachment_dir: Path | None = None  # default: <var_dir>/attachments
+    # One phrase a line; default: the list shipped in materials/forms/risk_phrases.txt.
+    risk_phrases_file: Path | None = None
     max_attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
 
 

@@ -156,3 +156,34 @@ def test_database_settings_unknown_url_is_refused(clean_env: pytest.MonkeyPatch,
         DatabaseSettings()
 
     assert _errors(refused) == [(URL_RULE, url)]
+
+
+def test_groups_clinical_and_materials_defaults_are_the_documented_ones(
+    clean_env: object,
+) -> None:
+    settings = Settings()
+    assert settings.service.name == "Stepwise"
+    assert (
+        settings.groups.invitation_expiry_days,
+        settings.groups.dna_review_after,
+        settings.groups.show_course_name_to_patients,
+    ) == (14, 2, False)
+    assert settings.clinical.risk_escalation_minutes == 120
+    assert (settings.messaging.quiet_hours_start, settings.messaging.quiet_hours_end) == (21, 8)
+    assert settings.materials.risk_phrases_file is None
+
+
+def test_service_name_and_risk_phrases_file_come_from_the_environment(
+    clean_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    clean_env.setenv("STEPWISE_NAME", "Devon Talking Therapies")
+    clean_env.setenv("STEPWISE_RISK_PHRASES_FILE", str(tmp_path / "phrases.txt"))
+    settings = Settings()
+    assert settings.service.name == "Devon Talking Therapies"
+    assert settings.materials.risk_phrases_file == tmp_path / "phrases.txt"
+
+
+def test_an_empty_service_name_is_refused(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("STEPWISE_NAME", "")
+    with pytest.raises(ValidationError):
+        ServiceSettings()
