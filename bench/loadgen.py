@@ -2,9 +2,10 @@
 
 It takes the same inputs as the wrk script (``bench/wrk/bench.lua``) and prints the same
 ``BENCH_RESULT {json}`` line, so ``bench/run.py`` reads either the same way. With
-``--plan`` every request books the next slot of a booking plan (``bench/booking_plan.py``),
-from index ``--plan-start`` on, and the line carries ``issued_span``; with
-``--count-status``, ``statuses``.
+``--plan`` every request is the next of a plan (a booking plan's slot,
+``bench/booking_plan.py``; an enrol plan's pair, ``bench/enrol_plan.py``; a request plan's
+path and body, ``bench/request_plan.py``), from index ``--plan-start`` on, and the line
+carries ``issued_span``; with ``--count-status``, ``statuses``.
 
 Its figures are a ceiling on what it can measure, not the server's capacity: httpx costs
 far more CPU per request than wrk, and on a two-core machine the generator competes with
@@ -24,6 +25,7 @@ from pathlib import Path
 import httpx
 from booking_plan import BookingPlan, load
 from enrol_plan import EnrolPlan, load_enrol_plan
+from request_plan import RequestPlan, is_request_plan, load_request_plan
 
 try:
     from uvloop import run as run_loop
@@ -49,12 +51,14 @@ class Tally:
 class Planned:
     """Booking-create mode: a different slot of ``plan`` for each request, from ``start``."""
 
-    plan: BookingPlan | EnrolPlan
+    plan: BookingPlan | EnrolPlan | RequestPlan
     start: int
 
 
-def load_plan(path: Path) -> BookingPlan | EnrolPlan:
-    """A booking plan or an enrol plan, told apart by their entries."""
+def load_plan(path: Path) -> BookingPlan | EnrolPlan | RequestPlan:
+    """A booking, enrol or request plan, told apart by their entries."""
+    if is_request_plan(path):
+        return load_request_plan(path)
     if any(line.startswith("patient ") for line in path.read_text().splitlines()):
         return load_enrol_plan(path)
     return load(path)
@@ -85,7 +89,7 @@ async def _worker(
         if planned is not None:
             body = planned.plan.body(planned.start + index)
             url = template.url
-            if isinstance(planned.plan, EnrolPlan):
+            if isinstance(planned.plan, EnrolPlan | RequestPlan):
                 url = url.copy_with(path=planned.plan.path(planned.start + index))
             request = client.build_request(
                 template.method, url, content=body.encode(), headers=headers
@@ -202,7 +206,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--max-requests", type=int, default=1_000_000)
     parser.add_argument("--timeout", type=float, default=30.0)
-    parser.add_argument("--plan", default=None, help="a booking plan: a new slot per request")
+    parser.add_argument("--plan", default=None, help="a booking, enrol or request plan")
     parser.add_argument("--plan-start", type=int, default=0, help="the plan's first index")
     parser.add_argument("--count-status", action="store_true", help="report statuses")
     args = parser.parse_args()

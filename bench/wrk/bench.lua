@@ -8,7 +8,9 @@
 -- Booking create and enrol need a different request each time (a repeat is a 409):
 --   BENCH_PLAN           a booking plan written by bench/seed_venues.py (see
 --                        bench/booking_plan.py) or an enrol plan written by
---                        bench/seed_groups.py (bench/enrol_plan.py); each request then
+--                        bench/seed_groups.py (bench/enrol_plan.py) or a request plan
+--                        written by bench/seed_clinical.py or bench/seed_materials.py
+--                        (bench/request_plan.py: path and body per line); each request then
 --                        takes the next index, with exactly that module's arithmetic
 --   BENCH_PLAN_START     the first index this run may use (run.py moves it on every run)
 --   BENCH_THREADS        wrk's -t: thread k uses indices start + k, start + k + threads, ...
@@ -57,6 +59,7 @@ end
 if planned then
    local rooms, dates, slots = {}, {}, {}
    local groups, patients = {}, {}
+   local planned_paths, planned_bodies = {}, {}
 
    function init(args)
       for line in io.lines(plan_path) do
@@ -72,6 +75,10 @@ if planned then
             groups[#groups + 1] = value
          elseif kind == "patient" then
             patients[#patients + 1] = value
+         elseif kind == "request" then
+            local target, payload = value:match("^(%S+) (%S+)$")
+            planned_paths[#planned_paths + 1] = target
+            planned_bodies[#planned_bodies + 1] = payload
          end
       end
    end
@@ -79,6 +86,11 @@ if planned then
    function request()
       local index = plan_start + issued * stride + thread_index
       issued = issued + 1
+      if #planned_paths > 0 then
+         -- A request plan (bench/request_plan.py): line i, from the top again past the end.
+         local line = index % #planned_paths + 1
+         return wrk.format(nil, planned_paths[line], nil, planned_bodies[line])
+      end
       if #patients > 0 then
          -- An enrol plan (bench/enrol_plan.py): patient i into group i mod groups.
          local path = string.format(
