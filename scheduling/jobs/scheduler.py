@@ -7,6 +7,7 @@ first, then calls one service with ``now``; the service recomputes its work from
 tables, so a missed tick is caught up by the next.
 """
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -137,4 +138,5 @@ async def stop_background_jobs() -> None:
     scheduler, runner = _running
     _running = None
     scheduler.shutdown(wait=False)
+    await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn
     await runner.leader.release()

@@ -29,6 +29,7 @@ async def run_worker(stop: asyncio.Event | None = None) -> None:
         await stop.wait()
     finally:
         scheduler.shutdown(wait=False)
+        await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn
         await runner.leader.release()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)

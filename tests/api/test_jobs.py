@@ -262,3 +262,27 @@ async def test_retention_blanks_old_bodies_and_payloads_and_keeps_the_rest(datab
     )
     assert rows["recent"]["rendered_body"] == "Hello Pat"
     assert rows["pending"]["parameters"] == {"name": "Pat", "starts": "x"}
+
+
+async def test_the_app_starts_the_scheduler_only_when_enabled(
+    database: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scheduling.jobs import scheduler as module
+
+    get_outbox_settings.cache_clear()
+    try:
+        await module.start_background_jobs()
+        assert module._running is None  # off by default (tests, benchmark, extra processes)
+        monkeypatch.setenv("STEPWISE_SCHEDULER_ENABLED", "true")
+        get_outbox_settings.cache_clear()
+        await module.start_background_jobs()
+        assert module._running is not None
+        running, _ = module._running
+        assert running.running
+        assert len(running.get_jobs()) == 7
+        await module.stop_background_jobs()
+        assert module._running is None
+        assert not running.running
+    finally:
+        await module.stop_background_jobs()
+        get_outbox_settings.cache_clear()
