@@ -58,9 +58,15 @@ def _entry(row: dict[str, Any]) -> InboxEntry:
 
 
 async def patient_inbox(
-    patient_id: UUID | str, *, before: datetime | None = None, limit: int = 50
+    patient_id: UUID | str,
+    *,
+    before: tuple[datetime, UUID] | None = None,
+    limit: int = 50,
 ) -> list[InboxEntry]:
-    """A patient's in-app messages, newest first (keyset on ``created_at``)."""
+    """A patient's in-app messages, newest first, a page at a time.
+
+    ``before`` is the last entry shown as (created_at, id): the next page starts after it.
+    """
     query = InboxMessage.select(
         InboxMessage.id,
         InboxMessage.template_key,
@@ -72,8 +78,14 @@ async def patient_inbox(
         (InboxMessage.recipient_kind == "patient") & (InboxMessage.recipient_id == str(patient_id))
     )
     if before is not None:
-        query = query.where(InboxMessage.created_at < before)
-    rows = await query.order_by(InboxMessage.created_at, ascending=False).limit(limit)
+        created_at, last_id = before
+        query = query.where(
+            (InboxMessage.created_at < created_at)
+            | ((InboxMessage.created_at == created_at) & (InboxMessage.id < last_id))
+        )
+    rows = await query.order_by(InboxMessage.created_at, InboxMessage.id, ascending=False).limit(
+        limit
+    )
     return [_entry(row) for row in rows]
 
 

@@ -318,3 +318,17 @@ async def test_an_adapter_that_raises_is_retried_and_the_batch_goes_on(
         "delivery raised RuntimeError",
     )
     assert "07700900123" not in caplog.text
+
+
+async def test_the_inbox_pages_newest_first(database: None, tmp_path: Path) -> None:
+    patient = await make_patient(consents_to_app=True)
+    for number in range(3):
+        await _queue(patient, f"in-app-{number}", channel="in_app")
+    await _dispatch(tmp_path)
+    first = await patient_inbox(patient.id, limit=2)
+    rest = await patient_inbox(patient.id, before=(first[-1].created_at, first[-1].id), limit=2)
+    assert len(first) == 2
+    assert len(rest) == 1
+    assert {entry.id for entry in first} | {rest[0].id} == {
+        entry.id for entry in await patient_inbox(patient.id)
+    }
