@@ -171,6 +171,14 @@ async def group_of(enrolment_id: UUID) -> UUID:
 
 
 def _refuse_move(current: S, target: S) -> None:
+    if target in rules.OWN_ROUTE:
+        raise TransitionNotAllowed(
+            "A step-up records where the patient goes: use POST "
+            "/api/v1/enrolments/{id}/step-up with the destination and reason.",
+            from_status=current.value,
+            to_status=target.value,
+            allowed=[move.value for move in rules.allowed_moves(current)],
+        )
     if target is S.OPTED_IN and current is S.EXPIRED:
         raise InvitationExpired(
             "The invitation expired: re-invite the patient if a place is free.",

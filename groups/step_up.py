@@ -1,9 +1,12 @@
 """Step-up: a facilitator or supervisor records a step-up or referral decision.
 
-Only an active or opted-in enrolment can be stepped up (else 409 naming its status).
-The enrolment ends (status ``stepped_up``, ``ended_at`` now) with the destination and
-reason on the row; an ``EnrolmentTransition`` and an audit entry record the change. The
-group's facilitators and supervisors may (the clinical side); admins may not.
+Only an active or opted-in enrolment can be stepped up (the enrolment lifecycle's table;
+else 409 naming its status). This is the only way to ``stepped_up``: the generic
+transition route refuses it, as it cannot say where the patient goes. The enrolment ends
+(``ended_at`` now) with the destination and reason on the row; an ``EnrolmentTransition``
+and an audit entry record the change, and the place it held goes to the next person on
+the group's waiting list, in the same transaction. The group's facilitators and
+supervisors may (the clinical side); admins may not.
 """
 
 from datetime import datetime
@@ -15,11 +18,14 @@ from api.core.database import for_update, write_transaction
 from api.core.errors import Conflict, NotFound
 from api.identity import audit
 from groups.access import Side, require_group_access
+from groups.rules import enrolment as rules
+from groups.rules.enrolment import EnrolmentStatus
+from groups.rules.groups import CLOSED
 from groups.schemas.supervision import StepUpCreate, StepUpDestination, StepUpRead
 from groups.tables import Enrolment, EnrolmentTransition
+from groups.waiting_lists import fill_free_places, lock_group
 
 STEPPED_UP = "stepped_up"
-FROM_STATUSES = ("active", "opted_in")
 
 
 def _uuid(value: Any) -> UUID:
@@ -43,8 +49,9 @@ async def step_up(
     row = await _enrolment(enrolment_id)
     await require_group_access(_uuid(row["group"]), by, Side.CLINICAL)
     async with write_transaction():
+        group = await lock_group(_uuid(row["group"]))
         row = await _enrolment(enrolment_id, lock=True)
-        if row["status"] not in FROM_STATUSES:
+        if not rules.is_allowed(EnrolmentStatus(row["status"]), EnrolmentStatus.STEPPED_UP):
             raise Conflict(
                 "Only an active or opted-in enrolment can be stepped up.",
                 enrolment_status=row["status"],
@@ -71,6 +78,8 @@ async def step_up(
             )
         )
         await audit.record(by, "enrolment.step_up", "enrolment", enrolment_id, now=now)
+        if group["status"] not in CLOSED:
+            await fill_free_places(_uuid(row["group"]), group["capacity"], now=now)
     return StepUpRead(
         enrolment_id=enrolment_id,
         status=STEPPED_UP,

@@ -34,7 +34,7 @@ ENDED = frozenset({S.DECLINED, S.COMPLETED, S.DISCHARGED, S.STEPPED_UP, S.DROPPE
 ALLOWED_MOVES: dict[EnrolmentStatus, tuple[EnrolmentStatus, ...]] = {
     S.INVITED: (S.OPTED_IN, S.DECLINED),
     S.EXPIRED: (S.DECLINED, S.WAITLISTED, S.INVITED),
-    S.OPTED_IN: (S.ACTIVE, S.DECLINED, S.DROPPED_OUT),
+    S.OPTED_IN: (S.ACTIVE, S.DECLINED, S.STEPPED_UP, S.DROPPED_OUT),
     S.ACTIVE: (S.COMPLETED, S.DISCHARGED, S.STEPPED_UP, S.DROPPED_OUT),
     S.WAITLISTED: (S.INVITED, S.DECLINED),
     S.DECLINED: (),
@@ -43,6 +43,9 @@ ALLOWED_MOVES: dict[EnrolmentStatus, tuple[EnrolmentStatus, ...]] = {
     S.STEPPED_UP: (),
     S.DROPPED_OUT: (),
 }
+# Moves recorded by a route of their own, which asks for more than a reason: a step-up
+# names where the patient goes (groups.step_up).
+OWN_ROUTE = frozenset({S.STEPPED_UP})
 # Moves that take a place, so need one free (a re-invitation, an offer from the list).
 NEEDS_FREE_PLACE = frozenset({(S.EXPIRED, S.INVITED), (S.WAITLISTED, S.INVITED)})
 

@@ -159,6 +159,28 @@ async def test_invalid_move_is_409_naming_from_to_and_allowed(
     assert jump.json()["allowed"] == ["opted_in", "declined"]
 
 
+async def test_a_step_up_is_refused_here_and_pointed_at_its_own_route(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    admin = await staff.signed_in(Role.ADMIN)
+    group = await group_with(staff)
+    body = (await enrol(client, admin, group, (await make_patient()).id)).json()
+    opted_in = (await move(client, admin, body, "opted_in")).json()
+
+    response = await move(client, admin, opted_in, "stepped_up")
+
+    assert response.json() == problem(
+        "transition-not-allowed",
+        "This status change is not allowed",
+        409,
+        "A step-up records where the patient goes: use POST "
+        "/api/v1/enrolments/{id}/step-up with the destination and reason.",
+        from_status="opted_in",
+        to_status="stepped_up",
+        allowed=["active", "declined", "stepped_up", "dropped_out"],
+    )
+
+
 async def test_transition_needs_if_match_and_refuses_stale(
     staff: StaffFactory, client: httpx.AsyncClient
 ) -> None:

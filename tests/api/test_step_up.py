@@ -102,7 +102,15 @@ async def test_a_second_step_up_or_one_from_a_closed_status_is_409(
     )
     assert from_waiting.status_code == 409
     assert from_opted_in.status_code == 200
-    assert await EnrolmentTransition.count() == 2
+    # Two step-ups, and the place the first freed offered to the one waiting.
+    moves = await EnrolmentTransition.select(
+        EnrolmentTransition.enrolment, EnrolmentTransition.to_status
+    ).order_by(EnrolmentTransition.changed_at)
+    assert [(m["enrolment"], m["to_status"]) for m in moves] == [
+        (scene.enrolments[0].id, "stepped_up"),
+        (waiting.id, "invited"),
+        (opted_in.id, "stepped_up"),
+    ]
 
 
 async def test_step_up_refused_for_admins_outsiders_bad_input_and_unknown_enrolments(

@@ -34,6 +34,7 @@ STORED = [status for status in S if status is not S.EXPIRED]
         (S.EXPIRED, S.INVITED),
         (S.OPTED_IN, S.ACTIVE),
         (S.OPTED_IN, S.DECLINED),
+        (S.OPTED_IN, S.STEPPED_UP),
         (S.OPTED_IN, S.DROPPED_OUT),
         (S.ACTIVE, S.COMPLETED),
         (S.ACTIVE, S.DISCHARGED),
@@ -47,8 +48,8 @@ def test_is_allowed_for_every_move_in_the_lifecycle(current: S, target: S) -> No
     assert is_allowed(current, target)
 
 
-def test_the_table_allows_exactly_fourteen_moves_and_none_out_of_an_ending() -> None:
-    assert sum(len(moves) for moves in ALLOWED_MOVES.values()) == 14
+def test_the_table_allows_exactly_fifteen_moves_and_none_out_of_an_ending() -> None:
+    assert sum(len(moves) for moves in ALLOWED_MOVES.values()) == 15
     for ended in (S.DECLINED, S.COMPLETED, S.DISCHARGED, S.STEPPED_UP, S.DROPPED_OUT):
         assert ALLOWED_MOVES[ended] == ()
 
