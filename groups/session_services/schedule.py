@@ -46,7 +46,7 @@ from groups.session_services.common import (
 )
 from groups.tables import Group, GroupFacilitator, GroupSession
 from scheduling.booking_queries import CANCELLED, service_zone
-from scheduling.bookings import book_in_transaction
+from scheduling.bookings import SeriesSlot, book_series_in_transaction
 from scheduling.rules.booking import (
     MAX_SLOT_LENGTH,
     WEEKDAY_PLURALS,
@@ -356,36 +356,40 @@ def _clash(problems: list[ScheduleProblem]) -> ScheduleClash:
 async def _book_and_insert(
     group: GroupPlan, schedule: Schedule, *, by: Actor, now: datetime
 ) -> None:
-    rows = []
-    for session in schedule.sessions:
-        session_id = uuid4()
-        booking = await book_in_transaction(
-            group.room_id,
-            session.starts_at,
-            session.ends_at,
-            purpose=f"{group.name}: session {session.number}"[:200],
-            status="confirmed",
-            subject_kind=SESSION_ENTITY,
-            subject_id=str(session_id),
-            by=by,
-            now=now,
-        )
-        rows.append(
-            GroupSession(
-                id=session_id,
-                group=group.id,
-                number=session.number,
-                title=group.titles[session.number - 1][:200],
+    ids = {session.number: uuid4() for session in schedule.sessions}
+    bookings = await book_series_in_transaction(
+        group.room_id,
+        [
+            SeriesSlot(
                 starts_at=session.starts_at,
                 ends_at=session.ends_at,
-                status=SCHEDULED,
-                booking=booking.id,
-                sequence=0,
-                version=1,
-                created_at=now,
-                updated_at=now,
+                purpose=f"{group.name}: session {session.number}"[:200],
+                subject_id=str(ids[session.number]),
             )
+            for session in schedule.sessions
+        ],
+        status="confirmed",
+        subject_kind=SESSION_ENTITY,
+        by=by,
+        now=now,
+    )
+    rows = [
+        GroupSession(
+            id=ids[session.number],
+            group=group.id,
+            number=session.number,
+            title=group.titles[session.number - 1][:200],
+            starts_at=session.starts_at,
+            ends_at=session.ends_at,
+            status=SCHEDULED,
+            booking=booking.id,
+            sequence=0,
+            version=1,
+            created_at=now,
+            updated_at=now,
         )
+        for session, booking in zip(schedule.sessions, bookings, strict=True)
+    ]
     await GroupSession.insert(*rows)
     for row in rows:
         await audit.record(by, f"{SESSION_ENTITY}.create", SESSION_ENTITY, row.id, now=now)
