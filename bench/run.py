@@ -14,6 +14,8 @@ line per aim. See bench/README.md.
     .venv/bin/python bench/run.py --db both --users 10000 --duration 10 --connections 32
     .venv/bin/python bench/run.py --db both --suite venues --compare-bookings 20000
     .venv/bin/python bench/run.py --db both --suite groups --bookings 20000
+    .venv/bin/python bench/run.py --db both --suite clinical --bookings 20000
+    .venv/bin/python bench/run.py --db both --suite outbox
 """
 
 import argparse
@@ -41,6 +43,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from booking_plan import BookingPlan, load
 from enrol_plan import EnrolPlan, load_enrol_plan
+from request_plan import RequestPlan, load_request_plan
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -70,6 +73,15 @@ GROUP_DETAIL = "GET /api/v1/groups/{id} (8 sessions, enrolments)"
 SCHEDULE_PREVIEW = "POST /api/v1/groups/{id}/schedule/preview (6 sessions)"
 ENROL = "POST /api/v1/groups/{id}/enrolments"
 GROUP_ENDPOINTS = (GROUP_DETAIL, SCHEDULE_PREVIEW, ENROL)
+REGISTER = "PUT /api/v1/sessions/{id}/register (12 patients, first submission)"
+MEASURE = "POST /api/v1/sessions/{id}/measures (PHQ-9, new set)"
+SUPERVISION = "GET /api/v1/supervision?limit=50 (supervisor)"
+CLINICAL_ENDPOINTS = (SUPERVISION, REGISTER, MEASURE)
+MODULE_FETCH = "GET /api/v1/module-versions/{id} (published, 200)"
+MODULE_NOT_MODIFIED = "GET /api/v1/module-versions/{id} (If-None-Match, 304)"
+HOMEWORK = "PUT /api/v1/assignments/{id}/submission (7-night sleep diary, staff entry)"
+MATERIALS_ENDPOINTS = (MODULE_FETCH, MODULE_NOT_MODIFIED, HOMEWORK)
+SUITES = ("foundation", "venues", "groups", "clinical", "materials", "all", "outbox")
 SCALING_AIM = 0.8  # each venues endpoint's rps at --bookings over its rps at the comparison
 PYTHON_NOTE = (
     "python generator: a ceiling on what it can measure, not the server's capacity (httpx "
@@ -308,20 +320,31 @@ def free_port() -> int:
 
 
 def http_json(
-    port: int, path: str, *, body: dict[str, Any] | None = None, token: str | None = None
+    port: int,
+    path: str,
+    *,
+    body: dict[str, Any] | None = None,
+    token: str | None = None,
+    method: str | None = None,
+    header: str | None = None,
 ) -> tuple[int, Any]:
     """One request to 127.0.0.1 with the standard library; answers (status, parsed JSON).
 
-    A body that is not JSON comes back as its text.
+    A body that is not JSON comes back as its text. ``header`` is one more, "Name: value".
     """
     headers = {"Accept": "application/json"}
+    if header is not None:
+        name, _, value = header.partition(":")
+        headers[name.strip()] = value.strip()
     data = None
     if body is not None:
         data = json.dumps(body).encode()
         headers["Content-Type"] = "application/json"
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(f"http://{LOOPBACK}:{port}{path}", data=data, headers=headers)
+    request = urllib.request.Request(
+        f"http://{LOOPBACK}:{port}{path}", data=data, headers=headers, method=method
+    )
     try:
         with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_S) as response:  # noqa: S310
             status, raw = response.status, response.read()
@@ -392,13 +415,17 @@ class Options:
     quiet_cores: float
     keep_logs: Path | None
     noisy_retries: int
-    suite: str  # "foundation", "venues", "groups" or "all"
+    suite: str  # one of SUITES
     venues: int
     rooms: int
     bookings: int
     compare_bookings: int | None
     groups: int
     patients: int
+    active_enrolments: int
+    assignments: int
+    outbox_sessions: int
+    outbox_dispatch: int
 
 
 @dataclass
@@ -406,7 +433,7 @@ class PlanCursor:
     """A booking or enrol plan and the first index not yet handed to any request."""
 
     path: Path
-    plan: BookingPlan | EnrolPlan
+    plan: BookingPlan | EnrolPlan | RequestPlan
     next_index: int = 0
 
     def take_body(self) -> str:
@@ -417,7 +444,7 @@ class PlanCursor:
         """The path (None: the target's own) and body of one more request."""
         index = self.next_index
         self.next_index += 1
-        path = self.plan.path(index) if isinstance(self.plan, EnrolPlan) else None
+        path = self.plan.path(index) if isinstance(self.plan, EnrolPlan | RequestPlan) else None
         return path, self.plan.body(index)
 
 
@@ -432,6 +459,7 @@ class Target:
     authorization: str | None = None
     plan: PlanCursor | None = None  # a different slot of the plan for each request
     expected_status: int | None = None  # count statuses and report the share of others
+    header: str | None = None  # one more request header, "Name: value"
 
 
 @dataclass(frozen=True)
@@ -545,6 +573,8 @@ def prepare(
     bookings: int | None,
     plan_file: Path,
     enrol_plan_file: Path | None = None,
+    clinical_dir: Path | None = None,
+    materials: bool = False,
 ) -> dict[str, Any]:
     """Migrate with the CLI, then seed in subprocesses; answers what the seeds printed.
 
@@ -597,7 +627,35 @@ def prepare(
         if groups is None:
             raise RuntimeError("seed_groups.py printed no result")
         seeded["groups"] = groups
+    if clinical_dir is not None:
+        seeded["clinical"] = _seed_step(
+            run_env,
+            "seed_clinical.py",
+            "--active-enrolments",
+            str(options.active_enrolments),
+            "--register-plan",
+            str(clinical_dir / "register-plan.txt"),
+            "--measure-plan",
+            str(clinical_dir / "measure-plan.txt"),
+        )
+        if materials:
+            seeded["materials"] = _seed_step(
+                run_env,
+                "seed_materials.py",
+                "--assignments",
+                str(options.assignments),
+                "--plan-file",
+                str(clinical_dir / "homework-plan.txt"),
+            )
     return seeded
+
+
+def _seed_step(env: dict[str, str], script: str, *args: str) -> dict[str, Any]:
+    """Run one of bench's seeders; answers the JSON object it printed."""
+    result = _run_step([sys.executable, str(BENCH / script), *args], env)
+    if result is None:
+        raise RuntimeError(f"{script} printed no result")
+    return result
 
 
 # -- load ----------------------------------------------------------------------------
@@ -645,6 +703,8 @@ def generator_command(target: Target, port: int, seconds: int, options: Options)
         command += ["--body", target.body]
     if target.authorization is not None:
         command += ["--header", f"Authorization: {target.authorization}"]
+    if target.header is not None:
+        command += ["--header", target.header]
     if target.plan is not None:
         command += ["--plan", str(target.plan.path), "--plan-start", str(target.plan.next_index)]
     if target.expected_status is not None:
@@ -665,6 +725,7 @@ def drive(
         "BENCH_PLAN_START": str(target.plan.next_index) if target.plan else "0",
         "BENCH_THREADS": str(wrk_threads()),
         "BENCH_COUNT_STATUS": "1" if target.expected_status is not None else "",
+        "BENCH_HEADER": target.header or "",
     }
     process = processes.start(
         generator_command(target, port, seconds, options),
@@ -744,7 +805,14 @@ def settle(port: int, target: Target) -> None:
     body = json.loads(text) if text else None
     token = target.authorization.removeprefix("Bearer ") if target.authorization else None
     with contextlib.suppress(OSError):  # a timeout here only means a longer backlog
-        http_json(port, path or target.path, body=body, token=token)
+        http_json(
+            port,
+            path or target.path,
+            body=body,
+            token=token,
+            method=target.method,
+            header=target.header,
+        )
     time.sleep(SETTLE_S)
 
 
@@ -791,6 +859,10 @@ def measure(
         line[f"non_{target.expected_status}_share"] = (
             round(1 - expected / answered, 4) if answered else None
         )
+    if target.plan is not None and isinstance(target.plan.plan, RequestPlan):
+        # Past the plan's end requests repeat earlier ones: corrections, not first writes.
+        line["plan_size"] = target.plan.plan.size
+        line["plan_exhausted"] = target.plan.next_index > target.plan.plan.size
     if options.generator == "python":
         line["note"] = PYTHON_NOTE
     return line
@@ -948,6 +1020,98 @@ def check_group_endpoints(port: int, token: str, seeded: dict[str, Any], plan: P
         raise RuntimeError(f"enrol answered {status}: {str(enrolled)[:300]}")
 
 
+def clinical_targets(
+    bearer: str, register_plan: PlanCursor, measure_plan: PlanCursor
+) -> list[Target]:
+    """The clinical suite's requests, as the seeded supervisor; the writes last."""
+    return [
+        Target(SUPERVISION, "/api/v1/supervision?limit=50", authorization=bearer),
+        Target(
+            REGISTER,
+            register_plan.plan.path(0) if isinstance(register_plan.plan, RequestPlan) else "/",
+            "PUT",
+            authorization=bearer,
+            plan=register_plan,
+            expected_status=200,
+        ),
+        Target(
+            MEASURE,
+            measure_plan.plan.path(0) if isinstance(measure_plan.plan, RequestPlan) else "/",
+            "POST",
+            authorization=bearer,
+            plan=measure_plan,
+            expected_status=201,
+        ),
+    ]
+
+
+def _planned(port: int, token: str, plan: PlanCursor, method: str) -> tuple[int, Any]:
+    """Send the plan's next request once (a check, outside the load generator)."""
+    path, body = plan.take()
+    return http_json(port, path or "/", body=json.loads(body), token=token, method=method)
+
+
+def check_clinical_endpoints(
+    port: int, token: str, register_plan: PlanCursor, measure_plan: PlanCursor
+) -> None:
+    """One request to each clinical endpoint: the answers the benchmark expects, or stop."""
+    status, page = http_json(port, "/api/v1/supervision?limit=50", token=token)
+    if status != 200 or not isinstance(page, dict) or len(page.get("items", [])) != 50:
+        raise RuntimeError(f"supervision list answered {status}: {str(page)[:300]}")
+    status, register = _planned(port, token, register_plan, "PUT")
+    if status != 200 or not isinstance(register, dict) or len(register.get("entries", [])) != 12:
+        raise RuntimeError(f"register submit answered {status}: {str(register)[:300]}")
+    status, measured = _planned(port, token, measure_plan, "POST")
+    if status != 201:
+        raise RuntimeError(f"measure set submit answered {status}: {str(measured)[:300]}")
+
+
+def materials_targets(
+    seeded: dict[str, Any], admin_bearer: str, bearer: str, homework_plan: PlanCursor
+) -> list[Target]:
+    """The materials suite's requests: module reads as the admin, homework as the supervisor."""
+    materials = seeded["materials"]
+    module = f"/api/v1/module-versions/{materials['module_version_id']}"
+    first = homework_plan.plan.path(0) if isinstance(homework_plan.plan, RequestPlan) else "/"
+    return [
+        Target(MODULE_FETCH, module, authorization=admin_bearer),
+        Target(
+            MODULE_NOT_MODIFIED,
+            module,
+            authorization=admin_bearer,
+            header=f"If-None-Match: {materials['module_etag']}",
+            expected_status=304,
+        ),
+        Target(
+            HOMEWORK,
+            first,
+            "PUT",
+            authorization=bearer,
+            plan=homework_plan,
+            expected_status=200,
+        ),
+    ]
+
+
+def check_materials_endpoints(
+    port: int, admin_token: str, token: str, seeded: dict[str, Any], homework_plan: PlanCursor
+) -> None:
+    """One request to each materials endpoint: the answers the benchmark expects, or stop."""
+    materials = seeded["materials"]
+    module = f"/api/v1/module-versions/{materials['module_version_id']}"
+    status, version = http_json(port, module, token=admin_token)
+    if status != 200 or not isinstance(version, dict) or not version.get("body_html"):
+        raise RuntimeError(f"module fetch answered {status}: {str(version)[:300]}")
+    header = f"If-None-Match: {materials['module_etag']}"
+    status, unchanged = http_json(port, module, token=admin_token, header=header)
+    if status != 304:
+        raise RuntimeError(f"module fetch with If-None-Match answered {status}: {unchanged}")
+    status, saved = _planned(port, token, homework_plan, "PUT")
+    submission = saved.get("submission") if isinstance(saved, dict) else None
+    if status != 200 or not isinstance(submission, dict) or submission.get("status") != "submitted":
+        raise RuntimeError(f"homework submission answered {status}: {str(saved)[:300]}")
+
+
 def checked_targets(
     port: int,
     token: str,
@@ -957,6 +1121,8 @@ def checked_targets(
     credentials: dict[str, str],
     plan_file: Path,
     enrol_plan_file: Path,
+    supervisor_token: str | None = None,
+    clinical_dir: Path | None = None,
 ) -> list[Target]:
     """The suite's requests, in the order they are measured, each checked once first."""
     bearer = f"Bearer {token}"
@@ -976,10 +1142,50 @@ def checked_targets(
         enrol_plan = PlanCursor(enrol_plan_file, load_enrol_plan(enrol_plan_file))
         check_group_endpoints(port, token, seeded, enrol_plan)
         targets += group_targets(seeded, bearer, enrol_plan)
+    if supervisor_token is not None and clinical_dir is not None:
+        supervisor = f"Bearer {supervisor_token}"
+        if suite in ("clinical", "all"):
+            register_plan = _request_plan(clinical_dir / "register-plan.txt")
+            measure_plan = _request_plan(clinical_dir / "measure-plan.txt")
+            check_clinical_endpoints(port, supervisor_token, register_plan, measure_plan)
+            targets += clinical_targets(supervisor, register_plan, measure_plan)
+        if suite in ("materials", "all"):
+            homework_plan = _request_plan(clinical_dir / "homework-plan.txt")
+            check_materials_endpoints(port, token, supervisor_token, seeded, homework_plan)
+            targets += materials_targets(seeded, bearer, supervisor, homework_plan)
     if suite in ("foundation", "all") and not options.skip_login:
         # Last: every sign-in writes a session, a login attempt and an audit row.
         targets.append(Target(LOGIN, "/api/v1/auth/login", "POST", json.dumps(credentials)))
     return targets
+
+
+def _seeding(options: Options, suite: str, bookings: int | None) -> str:
+    """What a pass seeds, for the progress log."""
+    seeding = f"{options.users} staff users"
+    if bookings is not None:
+        seeding += f", {options.venues} venues, {options.rooms} rooms, {bookings} bookings"
+    if suite in ("groups", "clinical", "materials", "all"):
+        seeding += f", {options.groups} groups, {options.patients} patients"
+    if suite in ("clinical", "materials", "all"):
+        seeding += f", clinical groups up to {options.active_enrolments} active enrolments"
+    if suite in ("materials", "all"):
+        seeding += f", materials and {options.assignments} sleep-diary assignments"
+    return seeding
+
+
+def _supervisor_token(port: int, seeded: dict[str, Any], password: str) -> str | None:
+    """Sign in as the clinical seed's supervisor (None when it was not seeded)."""
+    if "clinical" not in seeded:
+        return None
+    credentials = {"email": seeded["clinical"]["supervisor_email"], "password": password}
+    status, grant = http_json(port, "/api/v1/auth/login", body=credentials)
+    if status != 200:
+        raise RuntimeError(f"supervisor login answered {status}: {grant}")
+    return str(grant["access_token"])
+
+
+def _request_plan(path: Path) -> PlanCursor:
+    return PlanCursor(path, load_request_plan(path))
 
 
 def run_pass(
@@ -1001,16 +1207,14 @@ def run_pass(
     pass_dir.mkdir()
     plan_file = pass_dir / "booking-plan.txt"
     enrol_plan_file = pass_dir / "enrol-plan.txt"
-    with_groups = suite in ("groups", "all")
+    with_clinical = suite in ("clinical", "materials", "all")
+    with_groups = suite in ("groups", "all") or with_clinical
+    if suite == "outbox":
+        return outbox_pass(engine, options, pass_dir)
     with bench_database(engine, options, pass_dir) as database_url:
         env = service_environment(database_url, pass_dir / "var")
         admin_password = secrets.token_urlsafe(18)
-        seeding = f"{options.users} staff users"
-        if bookings is not None:
-            seeding += f", {options.venues} venues, {options.rooms} rooms, {bookings} bookings"
-        if with_groups:
-            seeding += f", {options.groups} groups, {options.patients} patients"
-        log(f"{engine}: migrating and seeding {seeding}")
+        log(f"{engine}: migrating and seeding {_seeding(options, suite, bookings)}")
         seeded = prepare(
             env,
             options,
@@ -1018,12 +1222,15 @@ def run_pass(
             bookings=bookings,
             plan_file=plan_file,
             enrol_plan_file=enrol_plan_file if with_groups else None,
+            clinical_dir=pass_dir if with_clinical else None,
+            materials=suite in ("materials", "all"),
         )
         log(f"{engine}: seeded {seeded['staff_users']} users in {seeded['seed_seconds']} s")
         if "venues" in seeded:
             log(f"{engine}: seeded venues: {json.dumps(seeded['venues'])}")
-        if "groups" in seeded:
-            log(f"{engine}: seeded groups: {json.dumps(seeded['groups'])}")
+        for part in ("groups", "clinical", "materials"):
+            if part in seeded:
+                log(f"{engine}: seeded {part}: {json.dumps(seeded[part])}")
 
         port = free_port()
         bare_log = pass_dir / "bare.log"
@@ -1046,6 +1253,7 @@ def run_pass(
             status, grant = http_json(port, "/api/v1/auth/login", body=credentials)
             if status != 200:
                 raise RuntimeError(f"login answered {status}: {grant}")
+            supervisor_token = _supervisor_token(port, seeded, admin_password)
             targets = checked_targets(
                 port,
                 grant["access_token"],
@@ -1055,6 +1263,8 @@ def run_pass(
                 credentials,
                 plan_file,
                 enrol_plan_file,
+                supervisor_token,
+                pass_dir if with_clinical else None,
             )
             lines += [
                 measure_quietly(processes, target, service, engine, options) for target in targets
@@ -1067,6 +1277,41 @@ def run_pass(
             for kept in (bare_log, service_log):
                 shutil.copyfile(kept, options.keep_logs / f"{stem}-{kept.name}")
     annotate(lines, seeded)
+    return lines
+
+
+def outbox_pass(engine: str, options: Options, pass_dir: Path) -> list[dict[str, Any]]:
+    """The outbox suite: fresh database, migrate, then ``bench/measure_outbox.py``.
+
+    No server runs: the reminders and dispatch services are called in that process.
+    """
+    with bench_database(engine, options, pass_dir) as database_url:
+        env = service_environment(database_url, pass_dir / "var")
+        log(f"{engine}: migrating, then the outbox: {options.outbox_sessions} sessions of 12")
+        _run_step([str(BIN / "stepwise"), "migrate"], env)
+        wait_for_quiet(options.quiet_wait, options.quiet_cores)
+        done = subprocess.run(
+            [
+                sys.executable,
+                str(BENCH / "measure_outbox.py"),
+                "--sessions",
+                str(options.outbox_sessions),
+                "--dispatch",
+                str(options.outbox_dispatch),
+            ],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        for progress in done.stderr.strip().splitlines():
+            log(progress)
+        if done.returncode != 0:
+            raise RuntimeError(f"measure_outbox.py failed:\n{done.stdout}{done.stderr}")
+        lines = [json.loads(raw) for raw in done.stdout.splitlines() if raw.startswith("{")]
+    for line in lines:
+        line.setdefault("errors", 0)
     return lines
 
 
@@ -1083,6 +1328,12 @@ def annotate(lines: list[dict[str, Any]], seeded: dict[str, Any]) -> None:
         if "groups" in seeded and line["endpoint"] in GROUP_ENDPOINTS:
             line["groups"] = seeded["groups"]["groups"]
             line["patients"] = seeded["groups"]["patients"]
+        if "clinical" in seeded and line["endpoint"] in (*CLINICAL_ENDPOINTS, HOMEWORK):
+            clinical = seeded["clinical"]
+            line["active_enrolments"] = clinical["active_enrolments"]
+            line["clinical_sessions"] = clinical["clinical_sessions"]
+            if line["endpoint"] == SUPERVISION:
+                line["never_discussed"] = clinical["never_discussed"]
 
 
 def compare_sizes(lines: list[dict[str, Any]], compared: list[dict[str, Any]]) -> None:
@@ -1243,11 +1494,32 @@ def parse_options(argv: list[str] | None) -> Options:
     )
     parser.add_argument(
         "--suite",
-        choices=("foundation", "venues", "groups", "all"),
+        choices=SUITES,
         default="all",
         help="foundation: health, staff and login; venues: venue list, calendar, availability "
         "search and booking create; groups: group detail, schedule preview and enrol (seeds "
-        "venues too); all: every one",
+        "venues too); clinical: supervision list, register and measure set submit (seeds "
+        "groups too); materials: module fetch (200, 304) and homework submission (seeds "
+        "clinical too); all: every one of those; outbox: reminders queued and dispatched "
+        "per second (bench/measure_outbox.py, no server; not part of all)",
+    )
+    parser.add_argument(
+        "--active-enrolments",
+        type=int,
+        default=10_000,
+        help="clinical suite: add full groups until this many enrolments are active",
+    )
+    parser.add_argument(
+        "--assignments", type=int, default=20_000, help="materials suite: sleep diaries to hand out"
+    )
+    parser.add_argument(
+        "--outbox-sessions", type=int, default=10_000, help="outbox suite: upcoming sessions"
+    )
+    parser.add_argument(
+        "--outbox-dispatch",
+        type=int,
+        default=20_000,
+        help="outbox suite: stop dispatching after this many messages",
     )
     parser.add_argument("--groups", type=int, default=2000, help="groups to seed (groups suite)")
     parser.add_argument(
@@ -1272,7 +1544,7 @@ def parse_options(argv: list[str] | None) -> Options:
             "need --venues >= 60 (a full page of 50), --rooms >= --venues, --bookings >= 0"
         )
     if args.compare_bookings is not None and (
-        args.suite == "foundation" or args.compare_bookings < 0
+        args.suite in ("foundation", "outbox") or args.compare_bookings < 0
     ):
         parser.error("--compare-bookings needs the venues suite and a count >= 0")
     if args.users < 50:
@@ -1307,6 +1579,10 @@ def parse_options(argv: list[str] | None) -> Options:
         compare_bookings=args.compare_bookings,
         groups=args.groups,
         patients=args.patients,
+        active_enrolments=args.active_enrolments,
+        assignments=args.assignments,
+        outbox_sessions=args.outbox_sessions,
+        outbox_dispatch=args.outbox_dispatch,
     )
 
 
@@ -1353,7 +1629,7 @@ def main(argv: list[str] | None = None) -> int:
     log(f"generator: {options.generator}; server: {options.server}")
     lines: list[dict[str, Any]] = []
     work_dir = Path(tempfile.mkdtemp(prefix="stepwise-bench-"))
-    bookings = None if options.suite == "foundation" else options.bookings
+    bookings = None if options.suite in ("foundation", "outbox") else options.bookings
     try:
         for engine in options.engines:
             lines += run_engine(engine, options, processes, work_dir, bookings)
@@ -1368,7 +1644,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work_dir, ignore_errors=True)
     for verdict in verdicts(lines, bookings):
         print(verdict, file=sys.stderr, flush=True)
-    return 1 if any(line["errors"] for line in lines) else 0
+    return 1 if any(line.get("errors") for line in lines) else 0
 
 
 def _importable(module: str) -> bool:

@@ -4,6 +4,7 @@
 --   BENCH_METHOD         GET (default) or POST
 --   BENCH_BODY           a JSON request body (sent with Content-Type: application/json)
 --   BENCH_AUTHORIZATION  the whole Authorization header value, e.g. "Bearer eyJ..."
+--   BENCH_HEADER         one more header, "Name: value" (e.g. If-None-Match: "v2")
 --
 -- Booking create and enrol need a different request each time (a repeat is a 409):
 --   BENCH_PLAN           a booking plan written by bench/seed_venues.py (see
@@ -25,6 +26,7 @@
 local method = os.getenv("BENCH_METHOD")
 local body = os.getenv("BENCH_BODY")
 local authorization = os.getenv("BENCH_AUTHORIZATION")
+local extra_header = os.getenv("BENCH_HEADER")
 local plan_path = os.getenv("BENCH_PLAN")
 local plan_start = tonumber(os.getenv("BENCH_PLAN_START") or "") or 0
 local stride = tonumber(os.getenv("BENCH_THREADS") or "") or 1
@@ -41,6 +43,12 @@ if body ~= nil and body ~= "" then
 end
 if authorization ~= nil and authorization ~= "" then
    wrk.headers["Authorization"] = authorization
+end
+if extra_header ~= nil and extra_header ~= "" then
+   local name, value = extra_header:match("^([^:]+):%s*(.*)$")
+   if name ~= nil then
+      wrk.headers[name] = value
+   end
 end
 
 -- Globals of each thread's Lua state, read back by done() through thread:get().
