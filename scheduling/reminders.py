@@ -46,11 +46,17 @@ SESSION_REMINDER = ReminderKind("session_reminder", "reminder", with_venue=True)
 QUESTIONNAIRE_NUDGE = ReminderKind("questionnaire_nudge", "questionnaire", with_venue=False)
 
 
-def _ledger_key(kind: ReminderKind, session_id: Any, label: str) -> str:
+def _version(session: dict[str, Any]) -> str:
+    """A moved session (sequence raised) is a new occasion: its reminders are new ones."""
+    sequence = session.get("sequence") or 0
+    return f":v{sequence}" if sequence else ""
+
+
+def _ledger_key(kind: ReminderKind, session: dict[str, Any], label: str) -> str:
     # Session reminders keep the plain "<session>:<offset>" key.
     if kind is SESSION_REMINDER:
-        return f"{session_id}:{label}"
-    return f"{session_id}:{kind.segment}:{label}"
+        return f"{session['id']}:{label}{_version(session)}"
+    return f"{session['id']}:{kind.segment}:{label}{_version(session)}"
 
 
 @dataclass
@@ -95,6 +101,7 @@ async def _sessions(now: datetime, longest: timedelta) -> list[dict[str, Any]]:
         GroupSession.id,
         GroupSession.group,
         GroupSession.starts_at,
+        GroupSession.sequence,
         GroupSession.group._.venue._.name.as_alias("venue_name"),
     ).where(
         (GroupSession.status == "scheduled")
@@ -163,7 +170,8 @@ def _messages(
                         enrolment["id"],
                         channel,
                         kind.segment,
-                    ),
+                    )
+                    + _version(session),
                     due_at=max(decision.due_at, now),
                     parameters=parameters,
                     language=language,
@@ -179,7 +187,7 @@ async def _handle_chunk(
     now: datetime,
     report: ReminderReport,
 ) -> None:
-    keys = {_ledger_key(kind, session["id"], decision.offset.label) for session, decision in chunk}
+    keys = {_ledger_key(kind, session, decision.offset.label) for session, decision in chunk}
     async with write_transaction():
         done = {
             row["key"]
@@ -187,7 +195,7 @@ async def _handle_chunk(
                 ReminderLedger.key.is_in(list(keys))
             )
         }
-        todo = [(s, d) for s, d in chunk if _ledger_key(kind, s["id"], d.offset.label) not in done]
+        todo = [(s, d) for s, d in chunk if _ledger_key(kind, s, d.offset.label) not in done]
         if not todo:
             return
         enrolments = await _enrolments(list({session["group"] for session, _ in todo}), now)
@@ -211,7 +219,7 @@ async def _handle_chunk(
             report.sessions.add(session["id"])
             ledger.append(
                 ReminderLedger(
-                    key=_ledger_key(kind, session["id"], decision.offset.label),
+                    key=_ledger_key(kind, session, decision.offset.label),
                     session_id=str(session["id"]),
                     offset_label=decision.offset.label,
                     outcome=outcome,

@@ -229,3 +229,28 @@ async def test_questionnaire_nudges_go_a_day_before_to_everyone_holding_a_place(
     }
     # Session reminders are a ledger of their own: the nudge does not stand in for them.
     assert (await queue_session_reminders(now=starts - timedelta(days=2))).messages == 1
+
+
+async def test_a_moved_session_gets_fresh_reminders_for_its_new_time(database: None) -> None:
+    monday = datetime(2027, 1, 11, 10, 0, tzinfo=UTC)
+    group, session = await _group_with_session(monday)
+    await make_enrolment(group)
+    assert (await queue_session_reminders(now=monday - timedelta(days=2))).messages == 1
+    # Moved to Tuesday (the session helper raises the sequence and cancels what was queued).
+    tuesday = monday + timedelta(days=1)
+    await GroupSession.update({GroupSession.starts_at: tuesday, GroupSession.sequence: 1}).where(
+        GroupSession.id == session.id
+    )
+    async with write_transaction():
+        assert await cancel_pending_for(f"group:{group.id}:session:{session.id}:", now=monday) == 1
+    # Sunday 10:00: the two-day reminder for the new time.
+    report = await queue_session_reminders(now=tuesday - timedelta(days=2))
+    assert report.messages == 1
+    rows = await OutboxMessage.select().order_by(OutboxMessage.created_at)
+    assert [(r["status"], r["dedup_key"].endswith(":v1"), _local(r["due_at"])) for r in rows] == [
+        ("cancelled", False, "Sat 09 Jan 10:00 GMT"),
+        ("pending", True, "Sun 10 Jan 10:00 GMT"),
+    ]
+    assert "Tuesday 12 January at 10:00" in str(
+        await OutboxMessage.select(OutboxMessage.parameters).output(load_json=True)
+    )
