@@ -12,6 +12,10 @@ The data, on top of the groups seed:
   it as it takes (12 active patients each, all new) to bring the database's active
   enrolments to ``--active-enrolments``; every group started 13 weeks ago, so all 12 of
   its sessions are in the past and none has a register yet;
+* at least ``--min-groups`` groups (default 800, so the plans below hold enough
+  different requests): those beyond the ones the active target needs ran the same
+  course and ended three days ago (group and enrolments ``completed``, which a register
+  and a measure set still accept; the supervision list does not show them);
 * one enrolment in five never discussed in supervision (flagged ``new_enrolment``), the
   rest discussed a week ago; PHQ-9 and GAD-7 scored at sessions 1 and 2 for every one of
   them, one in twenty at a severe PHQ-9 (flagged ``severe_score``).
@@ -174,7 +178,8 @@ async def seed(args: argparse.Namespace) -> dict[str, Any]:
     try:
         supervisor = await _supervisor(now)
         already = await Enrolment.count().where(Enrolment.status == "active")
-        group_count = max(-(-(args.active_enrolments - already) // SEATS), 1)
+        active_groups = max(-(-(args.active_enrolments - already) // SEATS), 1)
+        group_count = max(active_groups, args.min_groups)
         rooms = await Room.select(Room.id, Room.venue).where(
             Room.is_archived.eq(False), Room.venue.is_archived.eq(False)
         )
@@ -197,6 +202,7 @@ async def seed(args: argparse.Namespace) -> dict[str, Any]:
         for index in range(group_count):
             room = rooms[index % len(rooms)]
             first = today - timedelta(weeks=SESSIONS + 1) + timedelta(days=index % 7)
+            finished = index >= active_groups
             start = (clock_time(10, 0), clock_time(13, 30), clock_time(18, 0))[index % 3]
             group = Group(
                 course=course.id,
@@ -210,7 +216,7 @@ async def seed(args: argparse.Namespace) -> dict[str, Any]:
                 capacity=SEATS,
                 min_participants=6,
                 go_no_go_date=first - timedelta(days=14),
-                status="running",
+                status="completed" if finished else "running",
                 session_plan=plan,
                 created_at=now,
                 updated_at=now,
@@ -255,7 +261,8 @@ async def seed(args: argparse.Namespace) -> dict[str, Any]:
                 enrolment = Enrolment(
                     group=group.id,
                     patient=patient.id,
-                    status="active",
+                    status="completed" if finished else "active",
+                    ended_at=now - timedelta(days=3) if finished else None,
                     invited_at=now - timedelta(weeks=16),
                     opted_in_at=now - timedelta(weeks=15),
                     started_at=datetime.combine(first, start, tzinfo=zone).astimezone(UTC),
@@ -292,6 +299,7 @@ async def seed(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "supervisor_email": SUPERVISOR_EMAIL,
         "clinical_groups": len(groups),
+        "completed_groups": len(groups) - min(active_groups, len(groups)),
         "clinical_sessions": len(sessions),
         "active_enrolments": active,
         "never_discussed": sum(1 for e in enrolments if e.last_discussed_at is None),
@@ -306,6 +314,12 @@ def main() -> int:
     """Seed, then print the result as one JSON line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--active-enrolments", type=int, default=10_000)
+    parser.add_argument(
+        "--min-groups",
+        type=int,
+        default=800,
+        help="at least this many groups (those beyond the active target are completed)",
+    )
     parser.add_argument("--register-plan", required=True, help="where to write the plan")
     parser.add_argument("--measure-plan", required=True, help="where to write the plan")
     parser.add_argument("--seed", type=int, default=7, help="random seed")
