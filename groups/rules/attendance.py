@@ -16,9 +16,15 @@ nor grows).
 import enum
 from collections.abc import Iterable
 
+OUTCOME_MEANING = (
+    "NHS Data Dictionary attended-or-did-not-attend code: 5 attended on time, 6 arrived "
+    "late and seen, 7 arrived late and not seen, 2 cancelled by patient, 3 did not attend, "
+    "4 cancelled by provider. Only 5 and 6 count as attended."
+)
+
 
 class Outcome(enum.IntEnum):
-    """An attendance outcome code."""
+    """An attendance outcome code (the API documents it with ``OUTCOME_MEANING``)."""
 
     CANCELLED_BY_PATIENT = 2
     DID_NOT_ATTEND = 3
@@ -26,6 +32,10 @@ class Outcome(enum.IntEnum):
     ATTENDED_ON_TIME = 5
     ARRIVED_LATE_SEEN = 6
     ARRIVED_LATE_NOT_SEEN = 7
+
+
+# The OpenAPI document describes the enum's one component schema by its docstring.
+Outcome.__doc__ = OUTCOME_MEANING
 
 
 LABELS: dict[Outcome, str] = {

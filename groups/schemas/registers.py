@@ -21,17 +21,9 @@ def _whole_number(value: Any) -> Any:
     return value
 
 
-OutcomeCode = Annotated[
-    Outcome,
-    BeforeValidator(_whole_number),
-    Field(
-        description=(
-            "NHS Data Dictionary attended-or-did-not-attend code: 5 attended on time, "
-            "6 arrived late and seen, 7 arrived late and not seen, 2 cancelled by patient, "
-            "3 did not attend, 4 cancelled by provider. Only 5 and 6 count as attended."
-        )
-    ),
-]
+# The codes' meanings are the enum's docstring: one description for its one component
+# schema (a field description here would race the docstring for it between processes).
+OutcomeCode = Annotated[Outcome, BeforeValidator(_whole_number)]
 
 
 class RegisterEntryWrite(RequestModel):
