@@ -13,10 +13,14 @@ consent cancels a recipient's pending messages on that channel
 (``cancel_pending_for_recipient``).
 """
 
+import json
+import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
+from api.core.database import engine, is_postgres
 from api.core.settings import get_settings
 from scheduling.booking_queries import service_zone
 from scheduling.rules.channels import CHANNELS
@@ -53,6 +57,84 @@ class OutgoingMessage:
             raise ValueError("a dedup key of 1 to 200 characters is required")
 
 
+_COLUMNS = (
+    "id",
+    "recipient_kind",
+    "recipient_id",
+    "channel",
+    "template_key",
+    "language",
+    "parameters",
+    "dedup_key",
+    "urgent",
+    "due_at",
+    "status",
+    "attempts",
+    "last_error",
+    "provider_reference",
+    "sent_at",
+    "created_at",
+    "updated_at",
+    "expires_at",
+    "claimed_until",
+    "rendered_subject",
+    "rendered_body",
+    "provider_payload",
+    "purged_at",
+)
+
+
+def _values(message: OutgoingMessage, due_at: datetime, now: datetime) -> tuple[Any, ...]:
+    """One row in ``_COLUMNS`` order, as the drivers take it (JSON as text)."""
+    return (
+        uuid.uuid4(),
+        message.recipient_kind,
+        message.recipient_id,
+        message.channel,
+        message.template_key,
+        message.language,
+        json.dumps(dict(message.parameters), ensure_ascii=False),
+        message.dedup_key,
+        message.urgent,
+        due_at,
+        PENDING,
+        0,
+        "",
+        "",
+        None,
+        now,
+        now,
+        message.expires_at,
+        None,
+        "",
+        "",
+        "",
+        None,
+    )
+
+
+async def _insert_in_transaction(rows: list[tuple[Any, ...]]) -> bool:
+    """Insert with executemany on the current transaction's connection; False outside one.
+
+    Piccolo's query building cost about two thirds of queuing at volume (measured).
+    """
+    transaction = engine().current_transaction.get()
+    connection = getattr(transaction, "connection", None)
+    if connection is None:
+        return False
+    names = ", ".join(_COLUMNS)
+    if is_postgres():
+        marks = ", ".join(f"${number}" for number in range(1, len(_COLUMNS) + 1))
+    else:
+        marks = ", ".join("?" for _ in _COLUMNS)
+    sql = (
+        f"INSERT INTO outbox_message ({names}) VALUES ({marks}) "  # noqa: S608 - fixed names
+        "ON CONFLICT (dedup_key) DO NOTHING"
+    )
+    await connection.executemany(sql, rows)
+    return True
+
+
 async def queue_messages(messages: Sequence[OutgoingMessage], *, now: datetime) -> None:
     """Insert the messages as pending; a dedup key already queued is skipped silently."""
     if not messages:
@@ -60,32 +142,26 @@ async def queue_messages(messages: Sequence[OutgoingMessage], *, now: datetime) 
     messaging = get_settings().messaging
     zone = service_zone()
     rows = [
-        OutboxMessage(
-            recipient_kind=message.recipient_kind,
-            recipient_id=message.recipient_id,
-            channel=message.channel,
-            template_key=message.template_key,
-            language=message.language,
-            parameters=dict(message.parameters),
-            dedup_key=message.dedup_key,
-            urgent=message.urgent,
-            due_at=send_at(
+        _values(
+            message,
+            send_at(
                 message.due_at,
                 urgent=message.urgent,
                 start_hour=messaging.quiet_hours_start,
                 end_hour=messaging.quiet_hours_end,
                 zone=zone,
             ),
-            expires_at=message.expires_at,
-            status=PENDING,
-            created_at=now,
-            updated_at=now,
+            now,
         )
         for message in messages
     ]
-    # PostgreSQL takes at most 32,767 arguments a statement (about 1,500 rows here).
-    for start in range(0, len(rows), INSERT_CHUNK):
-        await OutboxMessage.insert(*rows[start : start + INSERT_CHUNK]).on_conflict(
+    if await _insert_in_transaction(rows):
+        return
+    # Outside a transaction: Piccolo's insert, in chunks (PostgreSQL takes at most 32,767
+    # arguments a statement, about 1,400 rows here).
+    tables = [OutboxMessage(**dict(zip(_COLUMNS, row, strict=True))) for row in rows]
+    for start in range(0, len(tables), INSERT_CHUNK):
+        await OutboxMessage.insert(*tables[start : start + INSERT_CHUNK]).on_conflict(
             target=OutboxMessage.dedup_key, action="DO NOTHING"
         )
 
