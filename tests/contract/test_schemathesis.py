@@ -144,10 +144,13 @@ def _sign_in(server: Server) -> dict[str, str]:
 
 @pytest.fixture
 async def signed_in(server: Server, database: None) -> Accounts:
-    """An admin signed in through the API, and a facilitator to aim at."""
+    """An admin who is also a supervisor (so clinical routes are reached, not refused),
+    signed in through the API, and a facilitator to aim at."""
     system, now = Actor.system(), clock.now()
     await accounts.create_staff_user(
-        StaffUserCreate(email=ADMIN_EMAIL, full_name="Fuzz Admin", roles=[Role.ADMIN]),
+        StaffUserCreate(
+            email=ADMIN_EMAIL, full_name="Fuzz Admin", roles=[Role.ADMIN, Role.SUPERVISOR]
+        ),
         by=system,
         now=now,
         password=DEFAULT_PASSWORD,
