@@ -302,7 +302,9 @@ async def seed(args: argparse.Namespace) -> dict[str, Any]:
         "completed_groups": len(groups) - min(active_groups, len(groups)),
         "clinical_sessions": len(sessions),
         "active_enrolments": active,
-        "never_discussed": sum(1 for e in enrolments if e.last_discussed_at is None),
+        "never_discussed": sum(
+            1 for e in enrolments if e.last_discussed_at is None and e.status == "active"
+        ),
         "measure_sets": len(measure_sets),
         "register_plan_size": len(registers),
         "measure_plan_size": len(measures),
