@@ -26,18 +26,24 @@ What it does:
    were sent or none is due; prints the messages sent per second.
 
 stdout gets one JSON line per figure, in the shape of ``run.py``'s lines (``endpoint``,
-``db``, ``messages``, ``seconds``, ``per_second``, ...); progress goes to stderr.
+``db``, ``messages``, ``seconds``, ``per_second``, ...), with ``other_cores``: the cores
+other work on the machine used meanwhile (not this process, not PostgreSQL, whose share
+is ``postgres_cores``): above 0.2 the figure is skewed. Progress goes to stderr.
 """
 
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from run import busy_ticks, postgres_ticks
 
 import api  # noqa: F401 - sets PICCOLO_CONF before Piccolo looks for it
 from api.core import clock
@@ -54,6 +60,38 @@ from scheduling.tables import OutboxMessage, Room, Venue
 BATCH = 400
 QUEUE = "queue session reminders (reminders service)"
 DISPATCH = "dispatch to the development channel (dispatcher)"
+
+
+@dataclass
+class Watch:
+    """CPU other work on the machine used during a timed phase (not this process, not PG)."""
+
+    began: float = 0.0
+    busy: int = 0
+    database: int = 0
+    own: float = 0.0
+
+    def start(self) -> None:
+        """Take the first reading."""
+        self.began, self.own = time.perf_counter(), _own_seconds()
+        self.busy, self.database = busy_ticks(None) or 0, postgres_ticks() or 0
+
+    def figures(self, postgres: bool) -> dict[str, float | None]:
+        """Cores used by others, and by PostgreSQL (None on SQLite), during the phase."""
+        elapsed = time.perf_counter() - self.began
+        tick = os.sysconf("SC_CLK_TCK")
+        busy = ((busy_ticks(None) or 0) - self.busy) / tick
+        database = ((postgres_ticks() or 0) - self.database) / tick if postgres else 0.0
+        other = max(busy - (_own_seconds() - self.own) - database, 0.0)
+        return {
+            "other_cores": round(other / elapsed, 2) if elapsed else None,
+            "postgres_cores": round(database / elapsed, 2) if postgres and elapsed else None,
+        }
+
+
+def _own_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
 
 
 def log(message: str) -> None:
@@ -186,9 +224,12 @@ async def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
         began = time.perf_counter()
         await seed(args.sessions, args.patients_per_session, now)
         log(f"{db}: seeded {args.sessions} sessions in {time.perf_counter() - began:.1f} s")
+        watch = Watch()
+        watch.start()
         began = time.perf_counter()
         report = await queue_session_reminders(now=now)
         queue_seconds = time.perf_counter() - began
+        queue_noise = watch.figures(db == "postgres")
         log(f"{db}: queued {report.queued} reminders in {queue_seconds:.1f} s")
         queued = await OutboxMessage.count()
         dispatched = DispatchReport()
@@ -196,6 +237,7 @@ async def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
         sending_at = now + timedelta(minutes=1)
         channels = configured_channels(sending_at)
         directory = ServiceDirectory()
+        watch.start()
         began = time.perf_counter()
         while dispatched.sent < args.dispatch:
             report_one = await dispatch_due(
@@ -207,6 +249,7 @@ async def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
             if report_one.claimed == 0:
                 break
         dispatch_seconds = time.perf_counter() - began
+        dispatch_noise = watch.figures(db == "postgres")
         log(f"{db}: dispatched {dispatched.sent} in {dispatch_seconds:.1f} s")
     finally:
         await close_pool()
@@ -224,6 +267,7 @@ async def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
             "sessions_per_second": round(args.sessions / queue_seconds, 1)
             if queue_seconds
             else None,
+            **queue_noise,
         },
         {
             "endpoint": DISPATCH,
@@ -237,6 +281,7 @@ async def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
             "per_second": round(dispatched.sent / dispatch_seconds, 1)
             if dispatch_seconds
             else None,
+            **dispatch_noise,
         },
     ]
 
