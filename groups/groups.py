@@ -242,7 +242,8 @@ async def _refuse_clashes(group_id: UUID, added: Sequence[UUID], *, now: datetim
         & (GroupSession.ends_at > now)
     )
     slots = [(row["starts_at"], row["ends_at"]) for row in sessions]
-    clashes = await find_facilitator_clashes(added, slots, excluding_group=group_id)
+    # Locked like a schedule commit, so a concurrent one for the same people waits for us.
+    clashes = await find_facilitator_clashes(added, slots, excluding_group=group_id, lock=True)
     if clashes:
         raise FacilitatorClash(
             "A new co-facilitator already runs another group's session at one of this "
