@@ -57,9 +57,16 @@ def count_queries(monkeypatch: pytest.MonkeyPatch) -> Iterator[QueryLog]:
         log.statements.append(sql)
         return await original_prepared(db_, sql, args, **options)
 
+    original_many = prepared.run_many
+
+    async def counted_many(sql: str, rows: Any) -> bool:
+        log.statements.append(sql)  # one statement, however many rows
+        return await original_many(sql, rows)
+
     with monkeypatch.context() as patch:
         patch.setattr(kind, "run_querystring", counted)
         patch.setattr(prepared, "run_sql", counted_prepared)
+        patch.setattr(prepared, "run_many", counted_many)
         yield log
 
 
