@@ -83,6 +83,8 @@ class SessionRead(ResponseModel):
     number: int
     title: str
     status: SessionStatus
+    cancel_reason: str = Field(description="Why it was cancelled (staff only; empty if not)")
+    cancelled_at: datetime | None
     starts_at: datetime
     ends_at: datetime
     local_date: date = Field(description="The date in the service time zone")
@@ -121,7 +123,7 @@ class SessionMove(RequestModel):
 
 
 class CancelRequest(RequestModel):
-    """Why it is cancelled (kept in the audit trail, never sent to patients)."""
+    """Why it is cancelled (kept on the session or group for staff, never sent to patients)."""
 
     reason: str = Field(min_length=1, max_length=500)
 

@@ -52,6 +52,7 @@ from scheduling.bookings import (
     refused_by_constraint,
     to_utc,
 )
+from scheduling.outbox import cancel_pending_for
 
 FINISHED = ("completed", CANCELLED)
 
@@ -195,12 +196,11 @@ async def cancel_session(
 ) -> SessionRead:
     """Cancel a future session: its booking is cancelled (kept), place holders are told.
 
-    The reason is validated but not yet stored: no column holds it (a ``cancel_reason``
-    on group_session is asked of the schema). It is never sent to patients.
+    The reason is kept on the session for staff and never sent to patients. Reminders and
+    nudges still pending for the session are cancelled with it.
     """
     require_admin(by)
     zone = service_zone()
-    del request  # validated; no column holds it yet (see the docstring)
     async with write_transaction():
         await require_current_version(GroupSession, session_id, expected_version)
         row = await _session(session_id)
@@ -210,11 +210,14 @@ async def cancel_session(
         await GroupSession.update(
             {
                 GroupSession.status: CANCELLED,
+                GroupSession.cancel_reason: request.reason,
+                GroupSession.cancelled_at: now,
                 GroupSession.sequence: GroupSession.sequence + 1,
                 GroupSession.version: GroupSession.version + 1,
                 GroupSession.updated_at: now,
             }
         ).where(GroupSession.id == session_id)
+        await cancel_pending_for(f"group:{row['group_id']}:session:{session_id}:", now=now)
         await audit.record(by, f"{SESSION_ENTITY}.cancel", SESSION_ENTITY, session_id, now=now)
         await notify.session_cancelled(
             row["group_id"], session_id, starts_at=row["starts_at"], zone=zone, now=now
@@ -232,12 +235,12 @@ async def cancel_group(
 ) -> GroupCancelled:
     """Cancel a group: every future session and its booking cancelled, place holders told once.
 
-    Enrolments are left as they are (the groups service ends them); the reason, like a
-    session's, has no column yet.
+    The reason is kept on the group and its sessions. Every message still pending about
+    the group (reminders, nudges, invitations) is cancelled. Enrolments are left as they
+    are (the groups service ends them).
     """
     require_admin(by)
     zone = service_zone()
-    del request  # validated; no column holds it yet
     async with write_transaction():
         await require_current_version(Group, group_id, expected_version)
         group: dict[str, Any] | None = (
@@ -261,6 +264,8 @@ async def cancel_group(
             await GroupSession.update(
                 {
                     GroupSession.status: CANCELLED,
+                    GroupSession.cancel_reason: request.reason,
+                    GroupSession.cancelled_at: now,
                     GroupSession.sequence: GroupSession.sequence + 1,
                     GroupSession.version: GroupSession.version + 1,
                     GroupSession.updated_at: now,
@@ -269,8 +274,15 @@ async def cancel_group(
         for session_id in ids:
             await audit.record(by, f"{SESSION_ENTITY}.cancel", SESSION_ENTITY, session_id, now=now)
         await Group.update(
-            {Group.status: CANCELLED, Group.version: Group.version + 1, Group.updated_at: now}
+            {
+                Group.status: CANCELLED,
+                Group.cancel_reason: request.reason,
+                Group.cancelled_at: now,
+                Group.version: Group.version + 1,
+                Group.updated_at: now,
+            }
         ).where(Group.id == group_id)
+        await cancel_pending_for(f"group:{group_id}:", now=now)
         await audit.record(by, f"{GROUP_ENTITY}.cancel", GROUP_ENTITY, group_id, now=now)
         if future:
             next_start = min(row["starts_at"] for row in future)

@@ -20,6 +20,8 @@ SESSION_COLUMNS = (
     GroupSession.number,
     GroupSession.title,
     GroupSession.status,
+    GroupSession.cancel_reason,
+    GroupSession.cancelled_at,
     GroupSession.starts_at,
     GroupSession.ends_at,
     GroupSession.booking.as_alias("booking_id"),

@@ -8,8 +8,10 @@ import httpx
 import pytest
 
 from api.core.actor import Role
+from api.core.database import write_transaction
 from api.identity.tables import AuditEntry
 from groups.tables import Group, GroupSession
+from scheduling.outbox import OutgoingMessage, queue_messages
 from scheduling.tables import OutboxMessage, RoomBooking
 from tests.booking_requests import PROBLEM, book, problem
 from tests.factories import SignedIn, StaffFactory
@@ -52,14 +54,43 @@ async def cancel(
 
 
 async def outbox() -> list[tuple[str, str, str, str]]:
-    """(recipient, channel, template, dedup key) of every queued message, in a stable order."""
-    rows = await OutboxMessage.select(
-        OutboxMessage.recipient_id,
-        OutboxMessage.channel,
-        OutboxMessage.template_key,
-        OutboxMessage.dedup_key,
-    ).order_by(OutboxMessage.dedup_key)
+    """(recipient, channel, template, dedup key) of every queued message but reminders."""
+    rows = (
+        await OutboxMessage.select(
+            OutboxMessage.recipient_id,
+            OutboxMessage.channel,
+            OutboxMessage.template_key,
+            OutboxMessage.dedup_key,
+        )
+        .where(OutboxMessage.template_key != REMINDER)
+        .order_by(OutboxMessage.dedup_key)
+    )
     return [(r["recipient_id"], r["channel"], r["template_key"], r["dedup_key"]) for r in rows]
+
+
+REMINDER = "session_reminder"
+
+
+async def queue_reminder(group_id: object, session_id: str) -> str:
+    """A pending reminder about the session, keyed as the reminders job keys them."""
+    key = f"group:{group_id}:session:{session_id}:reminder:2d:e1:sms"
+    async with write_transaction():
+        await queue_messages(
+            [
+                OutgoingMessage(
+                    "patient", "p1", "sms", REMINDER, key, datetime(2027, 1, 1, tzinfo=UTC)
+                )
+            ],
+            now=datetime(2026, 12, 1, tzinfo=UTC),
+        )
+    return key
+
+
+async def statuses_of(*keys: str) -> list[str]:
+    """The outbox status of each message, by dedup key."""
+    rows = await OutboxMessage.select(OutboxMessage.dedup_key, OutboxMessage.status)
+    found = {r["dedup_key"]: r["status"] for r in rows}
+    return [found[key] for key in keys]
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -103,6 +134,8 @@ async def test_get_session_shows_it_with_its_etag_and_local_times(
         "number": 1,
         "title": "Session 1",
         "status": "scheduled",
+        "cancel_reason": "",
+        "cancelled_at": None,
         "starts_at": "2027-01-11T10:00:00Z",
         "ends_at": "2027-01-11T11:30:00Z",
         "local_date": "2027-01-11",
@@ -457,15 +490,20 @@ async def test_cancel_session_cancels_its_booking_keeps_the_row_and_tells_patien
     group, sessions = await scheduled(client, admin)
     who = await _patients(group)
     third = sessions[2]
+    reminders = [await queue_reminder(group.id, s["id"]) for s in (third, sessions[3])]
 
     response = await cancel(client, admin, third["id"])
 
     assert response.status_code == 200, response.text
-    assert {k: response.json()[k] for k in ("status", "sequence", "version")} == {
+    assert {k: response.json()[k] for k in ("status", "sequence", "version", "cancel_reason")} == {
         "status": "cancelled",
         "sequence": 1,
         "version": 2,
+        "cancel_reason": "Facilitator ill",
     }
+    assert response.json()["cancelled_at"] is not None
+    # The cancelled session's reminder is cancelled with it; the next session's stays.
+    assert await statuses_of(*reminders) == ["cancelled", "pending"]
     booking = (
         await RoomBooking.select(RoomBooking.status)
         .where(RoomBooking.id == third["booking_id"])
@@ -500,6 +538,7 @@ async def test_cancel_group_cancels_every_future_session_and_tells_each_patient_
     past = await make_session(group, 7, datetime(2026, 1, 5, 10, 0, tzinfo=UTC))
     who = await _patients(group)
     url = f"/api/v1/groups/{group.id}/cancel"
+    reminders = [await queue_reminder(group.id, s["id"]) for s in sessions]
 
     response = await client.post(
         url, json={"reason": "Too few opted in"}, headers={**admin.headers, "If-Match": '"v2"'}
@@ -520,6 +559,9 @@ async def test_cancel_group_cancels_every_future_session_and_tells_each_patient_
     }
     live = await RoomBooking.select(RoomBooking.id).where(RoomBooking.status != "cancelled")
     assert [str(r["id"]) for r in live] == [str(past.booking)]
+    assert await statuses_of(*reminders) == ["cancelled"] * len(sessions)
+    stored = await Group.select(Group.cancel_reason).where(Group.id == group.id).first()
+    assert stored == {"cancel_reason": "Too few opted in"}
     key = f"group-cancelled:{group.id}"
     assert [(m[0], m[1], m[3]) for m in await outbox()] == sorted(
         [
