@@ -8,6 +8,7 @@ Nothing here logs or echoes a patient's details: problems say what is wrong, nev
 name, NHS number or date of birth that was sent.
 """
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -24,6 +25,8 @@ from groups.access import facilitates_patient
 from groups.rules.nhs_number import InvalidNhsNumber, normalise_nhs_number
 from groups.schemas.patients import InterpreterKind, PatientCreate, PatientRead, PatientUpdate
 from groups.tables import Patient
+from scheduling.outbox import cancel_pending_for_recipient
+from scheduling.rules.channels import EMAIL, IN_APP, LETTER, PUSH, SMS
 from scheduling.schemas.venues import one_line
 
 ENTITY = "patient"
@@ -230,6 +233,25 @@ async def search_patients(
     return Page[PatientRead](items=items, next_cursor=next_cursor)
 
 
+# Which outbox channels each consent covers.
+_CONSENT_CHANNELS = (
+    ("consents_to_sms", (SMS,)),
+    ("consents_to_email", (EMAIL,)),
+    ("consents_to_letter", (LETTER,)),
+    ("consents_to_app", (IN_APP, PUSH)),
+)
+
+
+def withdrawn_channels(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """The channels whose consent the edit took away (their pending messages are cancelled)."""
+    return [
+        channel
+        for consent, channels in _CONSENT_CHANNELS
+        if before[consent] and not after[consent]
+        for channel in channels
+    ]
+
+
 async def update_patient(
     patient_id: UUID,
     changes: PatientUpdate,
@@ -238,7 +260,11 @@ async def update_patient(
     by: Actor,
     now: datetime,
 ) -> PatientRead:
-    """Edit a patient if ``expected_version`` is still current (else 412; 428 without one)."""
+    """Edit a patient if ``expected_version`` is still current (else 412; 428 without one).
+
+    Withdrawing a consent cancels the patient's messages still pending on that channel, in
+    the same transaction (the dispatcher checks consent again at send time too).
+    """
     _require_admin(by)
     _check_birth_date(changes.date_of_birth, now=now)
     sent = _column_values(changes)
@@ -260,6 +286,11 @@ async def update_patient(
             ):
                 await audit.record(by, "patient.update", ENTITY, patient_id, now=now)
             row = await _patient_row(patient_id)
+            withdrawn = withdrawn_channels(current, row)
+            if withdrawn:
+                await cancel_pending_for_recipient(
+                    "patient", str(patient_id), now=now, channels=withdrawn
+                )
     except CONSTRAINT_ERRORS as error:
         if not is_unique_violation(error):
             raise

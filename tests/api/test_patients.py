@@ -11,10 +11,13 @@ import pytest
 
 from api.core import clock
 from api.core.actor import Actor, Role
+from api.core.database import write_transaction
 from api.core.errors import Forbidden
 from api.identity.tables import AuditEntry
 from groups import patients
 from groups.tables import Patient
+from scheduling.outbox import OutgoingMessage, queue_messages
+from scheduling.tables import OutboxMessage
 from tests.factories import SignedIn, StaffFactory
 from tests.group_factories import make_enrolment, make_group, make_patient
 
@@ -683,3 +686,34 @@ async def test_facilitator_reads_a_patient_of_a_group_they_run_and_no_other(
         AuditEntry.action == "patient.read"
     )
     assert [(r["actor"], r["entity_id"]) for r in reads] == [(runs.id, str(enrolled.id))]
+
+
+async def test_withdrawing_a_consent_cancels_the_pending_messages_on_that_channel_only(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    admin = await staff.signed_in(Role.ADMIN)
+    patient = await create_patient(
+        client, admin, nhs_number=NHS, consents_to_sms=True, consents_to_email=True
+    )
+    due = datetime(2027, 1, 4, 9, 0, tzinfo=ZoneInfo("UTC"))
+    async with write_transaction():
+        await queue_messages(
+            [
+                OutgoingMessage("patient", patient["id"], channel, "session_reminder", key, due)
+                for channel, key in (("sms", "r:sms"), ("email", "r:email"))
+            ],
+            now=due - timedelta(days=3),
+        )
+
+    response = await client.patch(
+        f"{PATIENTS}/{patient['id']}",
+        json={"consents_to_sms": False},
+        headers={**admin.headers, "If-Match": '"v1"'},
+    )
+
+    assert response.status_code == 200, response.text
+    rows = await OutboxMessage.select(OutboxMessage.dedup_key, OutboxMessage.status)
+    assert {r["dedup_key"]: r["status"] for r in rows} == {
+        "r:sms": "cancelled",
+        "r:email": "pending",
+    }
