@@ -426,6 +426,7 @@ class Options:
     assignments: int
     outbox_sessions: int
     outbox_dispatch: int
+    jobs: bool
 
 
 @dataclass
@@ -1213,6 +1214,9 @@ def run_pass(
         return outbox_pass(engine, options, pass_dir)
     with bench_database(engine, options, pass_dir) as database_url:
         env = service_environment(database_url, pass_dir / "var")
+        if not options.jobs:
+            # `stepwise serve` runs the background jobs unless this says otherwise.
+            env["STEPWISE_SCHEDULER_ENABLED"] = "false"
         admin_password = secrets.token_urlsafe(18)
         log(f"{engine}: migrating and seeding {_seeding(options, suite, bookings)}")
         seeded = prepare(
@@ -1504,6 +1508,13 @@ def parse_options(argv: list[str] | None) -> Options:
         "per second (bench/measure_outbox.py, no server; not part of all)",
     )
     parser.add_argument(
+        "--jobs",
+        choices=("on", "off"),
+        default="on",
+        help="on: the served service runs its background jobs, as `stepwise serve` does; "
+        "off: STEPWISE_SCHEDULER_ENABLED=false (no reminders, offers, dispatch meanwhile)",
+    )
+    parser.add_argument(
         "--active-enrolments",
         type=int,
         default=10_000,
@@ -1583,6 +1594,7 @@ def parse_options(argv: list[str] | None) -> Options:
         assignments=args.assignments,
         outbox_sessions=args.outbox_sessions,
         outbox_dispatch=args.outbox_dispatch,
+        jobs=args.jobs == "on",
     )
 
 
