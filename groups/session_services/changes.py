@@ -130,6 +130,16 @@ async def _move_booking(
     return booking.id
 
 
+async def _cancel_pending_about(group_id: UUID, session_id: UUID, *, now: datetime) -> None:
+    """Reminders, nudges and earlier move notices for the session's old time: not to be sent.
+
+    The reminders job queues fresh ones for a moved session's new time (its sequence is in
+    their keys).
+    """
+    await cancel_pending_for(f"group:{group_id}:session:{session_id}:", now=now)
+    await cancel_pending_for(f"session-moved:{session_id}:", now=now)
+
+
 async def move_session(
     session_id: UUID,
     changes: SessionMove,
@@ -175,6 +185,7 @@ async def move_session(
                 }
             ).where(GroupSession.id == session_id)
             await audit.record(by, f"{SESSION_ENTITY}.move", SESSION_ENTITY, session_id, now=now)
+            await _cancel_pending_about(row["group_id"], session_id, now=now)
             await notify.session_moved(
                 row["group_id"], session_id, sequence, starts_at=starts_at, zone=zone, now=now
             )
@@ -217,7 +228,7 @@ async def cancel_session(
                 GroupSession.updated_at: now,
             }
         ).where(GroupSession.id == session_id)
-        await cancel_pending_for(f"group:{row['group_id']}:session:{session_id}:", now=now)
+        await _cancel_pending_about(row["group_id"], session_id, now=now)
         await audit.record(by, f"{SESSION_ENTITY}.cancel", SESSION_ENTITY, session_id, now=now)
         await notify.session_cancelled(
             row["group_id"], session_id, starts_at=row["starts_at"], zone=zone, now=now

@@ -626,3 +626,26 @@ async def test_move_session_whose_booking_was_cancelled_books_the_room_afresh(
         "status": "confirmed",
         "subject_id": first["id"],
     }
+
+
+async def test_moving_a_session_again_cancels_what_was_pending_about_its_old_time(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    admin = await staff.signed_in(Role.ADMIN)
+    group, sessions = await scheduled(client, admin)
+    await _patients(group)
+    session_id = sessions[1]["id"]
+    old_reminder = await queue_reminder(group.id, session_id)
+    other_reminder = await queue_reminder(group.id, sessions[2]["id"])
+
+    first = await move(client, admin, session_id, starts_at="2027-01-19T14:00")
+    second = await move(client, admin, session_id, version=2, starts_at="2027-01-20T14:00")
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert await statuses_of(old_reminder, other_reminder) == ["cancelled", "pending"]
+    notices = await OutboxMessage.select(OutboxMessage.dedup_key, OutboxMessage.status).where(
+        OutboxMessage.template_key == "session_moved"
+    )
+    by_move = {(n["dedup_key"].split(":")[2], n["status"]) for n in notices}
+    # The first move's notices (sequence 1) will not be sent; the second's (2) will.
+    assert by_move == {("1", "cancelled"), ("2", "pending")}
