@@ -210,3 +210,32 @@ class ReminderLedger(Table):
     outcome = Varchar(length=20)  # queued, superseded, session_started
     messages = Integer(default=0)
     handled_at = Timestamptz()
+
+
+class InboundMessage(Table):
+    """A text a patient sent us (GOV.UK Notify's received-text callback), stored once.
+
+    ``provider_id`` is Notify's id, so a retried callback is one row. ``from_number`` is
+    normalised (``scheduling.rules.replies``). A reply is matched to the last session
+    reminder sent to that number in the reminder window: ``matched_message_id`` names the
+    outbox message, ``patient_id`` and ``session_id`` (text, no foreign keys into
+    ``groups``) what it is about. Outcome: confirmed, cancelled, unrecognised (matched but
+    neither YES nor NO), unmatched, ambiguous (several patients' reminders went to the
+    number). ``attendance_recorded`` says whether a NO became the register's code 2 (not
+    when a facilitator had already taken that entry).
+    """
+
+    id = UUID(primary_key=True, default=UUID4())
+    provider_id = Varchar(length=100, unique=True)
+    from_number = Varchar(length=20, index=True)
+    body = Varchar(length=1000, default="")
+    received_at = Timestamptz()
+    matched_message_id = Varchar(length=64, null=True, default=None)
+    patient_id = Varchar(length=64, null=True, default=None, index=True)
+    session_id = Varchar(length=64, null=True, default=None, index=True)
+    group_id = Varchar(length=64, null=True, default=None, index=True)
+    outcome = Varchar(length=12)
+    attendance_recorded = Boolean(default=False)
+    read_at = Timestamptz(null=True, default=None)
+    read_by = ForeignKey(references=StaffUser, null=True, on_delete=OnDelete.restrict)
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -131,6 +131,8 @@ class MessagingSettings(BaseSettings):
     quiet_hours_end: int = Field(default=8, ge=0, le=23)
     notify_api_key: SecretStr | None = None
     notify_base_url: str = ""
+    # The bearer token GOV.UK Notify sends with received texts; unset, the callback is shut.
+    notify_callback_token: SecretStr | None = None
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_sender: str = "stepwise@localhost"

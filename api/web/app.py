@@ -24,6 +24,7 @@ from api.web.controllers import (
     outbox,
     outcomes,
     registers,
+    replies,
     risk_alerts,
     supervision,
 )
@@ -86,12 +87,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *modules.CONTROLLERS,
             *homework.CONTROLLERS,
             *outbox.CONTROLLERS,
+            *replies.CONTROLLERS,
         ],
         guards=[signed_in],
         dependencies={"actor": Provide(provide_actor)},
     )
     app = Litestar(
-        route_handlers=[HealthController, staff_api, *calendar_feeds.PUBLIC_CONTROLLERS],
+        route_handlers=[
+            HealthController,
+            staff_api,
+            *calendar_feeds.PUBLIC_CONTROLLERS,
+            *replies.PUBLIC_CONTROLLERS,
+        ],
         on_app_init=[staff_auth.on_app_init],
         plugins=[problem_details_plugin()],
         request_class=StepwiseRequest,

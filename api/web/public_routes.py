@@ -18,6 +18,11 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         # cannot sign in. Unknown, malformed and revoked tokens answer the same 404; the
         # access log names the route template, never the token.
         ("GET", "/feeds/{filename}"),
+        # GOV.UK Notify's received-text callback: its Authorization header must carry
+        # STEPWISE_NOTIFY_CALLBACK_TOKEN (compared in constant time); anything else, and
+        # every call while no token is configured, is a 401. Texts and numbers never reach
+        # the log.
+        ("POST", "/callbacks/notify/received-text"),
     }
 )
 

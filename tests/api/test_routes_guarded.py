@@ -23,6 +23,7 @@ from api.core.actor import STAFF_ROLES, Role
 from api.web.public_routes import ANY_STAFF_ROUTES, PUBLIC_ROUTES
 from api.web.security import PUBLIC_OPT, requires, signed_in
 from tests.api.test_calendar_feed_download import feed_route_admits_only_a_live_token
+from tests.api.test_replies import callback_route_admits_only_its_token
 from tests.factories import SignedIn, StaffFactory
 
 PROBLEM = "application/problem+json"
@@ -350,6 +351,7 @@ PUBLIC_ROUTE_CHECKS: dict[tuple[str, str], Callable[..., Awaitable[None]]] = {
     ("GET", "/health/ready"): _health_says_status_and_nothing_else,
     ("POST", "/api/v1/auth/login"): _login_admits_only_the_right_password,
     ("GET", "/feeds/{filename}"): feed_route_admits_only_a_live_token,
+    ("POST", "/callbacks/notify/received-text"): callback_route_admits_only_its_token,
 }
 
 
