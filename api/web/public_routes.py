@@ -19,9 +19,9 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         # access log names the route template, never the token.
         ("GET", "/feeds/{filename}"),
         # GOV.UK Notify's received-text callback: its Authorization header must carry
-        # STEPWISE_NOTIFY_CALLBACK_TOKEN (compared in constant time); anything else, and
-        # every call while no token is configured, is a 401. Texts and numbers never reach
-        # the log.
+        # STEPWISE_NOTIFY_CALLBACK_TOKEN (compared in constant time); anything else is a
+        # 401, and while no token is configured every call is the 404 of a missing route.
+        # Texts and numbers never reach the log.
         ("POST", "/callbacks/notify/received-text"),
     }
 )

@@ -25,6 +25,7 @@ CALLBACK = "/callbacks/notify/received-text"
 REPLIES = "/api/v1/replies"
 TOKEN = "notify-callback-token-for-tests-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
+SHUT = problem("not-found", "Not found", 404, "Not Found")  # as for a path with no route
 UNAUTHENTICATED = problem(
     "not-authenticated",
     "Sign-in required",
@@ -362,8 +363,9 @@ async def test_the_callback_without_its_token_is_401_and_stores_nothing(
 
 
 async def test_the_callback_is_shut_while_no_token_is_configured(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient, staff: StaffFactory
 ) -> None:
+    made = await scene(staff)
     old = _set_token(None)
     try:
         response = await client.post(
@@ -372,7 +374,9 @@ async def test_the_callback_is_shut_while_no_token_is_configured(
     finally:
         _set_token(old)
 
-    assert (response.status_code, response.json()) == (401, UNAUTHENTICATED)
+    assert (response.status_code, response.json()) == (404, SHUT)
+    assert await stored() == []
+    assert await attendance_of(made) == []
 
 
 @pytest.mark.parametrize(
@@ -431,7 +435,7 @@ async def callback_route_admits_only_its_token(
     client: httpx.AsyncClient, path: str, staff: StaffFactory
 ) -> None:
     """For tests/api/test_routes_guarded.py's PUBLIC_ROUTE_CHECKS: no sign-in, but only
-    Notify's configured bearer token stores a text; no token configured shuts it."""
+    Notify's configured bearer token stores a text; no token configured shuts it (404)."""
     old = _set_token(None)
     try:
         shut = await client.post(path, json=text("yes"), headers={"Authorization": "Bearer "})
@@ -442,7 +446,8 @@ async def callback_route_admits_only_its_token(
     finally:
         _set_token(old)
 
-    for refused in (shut, wrong, missing):
+    assert (shut.status_code, shut.json()) == (404, SHUT)
+    for refused in (wrong, missing):
         assert (refused.status_code, refused.json()) == (401, UNAUTHENTICATED)
     assert right.status_code == 204
     assert len(await stored()) == 1

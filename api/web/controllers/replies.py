@@ -11,7 +11,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from api.core import clock
 from api.core.actor import Actor, Role
-from api.core.errors import NotAuthenticated
+from api.core.errors import NotAuthenticated, NotFound
 from api.core.schemas import DEFAULT_PAGE_SIZE, Page
 from api.core.settings import get_settings
 from api.web.openapi_docs import problems
@@ -24,13 +24,18 @@ STAFF = requires(Role.ADMIN, Role.FACILITATOR, Role.SUPERVISOR)
 
 
 def _check_callback_token(authorization: str | None) -> None:
-    """Admit only ``Bearer <STEPWISE_NOTIFY_CALLBACK_TOKEN>``; no token configured admits none."""
+    """Admit only ``Bearer <STEPWISE_NOTIFY_CALLBACK_TOKEN>``.
+
+    With no token configured the callback is shut: every call answers the same 404 as a
+    path with no route (the callback does not exist until a token is set).
+    """
     configured = get_settings().messaging.notify_callback_token
     expected = configured.get_secret_value() if configured is not None else ""
+    if not expected:
+        raise NotFound("Not Found")
     given = authorization or ""
-    # compare_digest on bytes: constant time for equal lengths, and no error on non-ASCII.
-    matches = hmac.compare_digest(given.encode(), f"Bearer {expected}".encode())
-    if not expected or not matches:
+    # compare_digest on bytes: constant time whatever the content, no error on non-ASCII.
+    if not hmac.compare_digest(given.encode(), f"Bearer {expected}".encode()):
         raise NotAuthenticated("The callback's bearer token is missing or wrong.")
 
 
@@ -43,7 +48,7 @@ class NotifyCallbackController(Controller):
     @post(
         "/received-text",
         # Public: Notify's bearer token is the credential (see public_routes.py).
-        opt={PUBLIC_OPT: True, **problems(401)},
+        opt={PUBLIC_OPT: True, **problems(401, 404)},
         status_code=HTTP_204_NO_CONTENT,
         summary="A text a patient sent (GOV.UK Notify's received-text callback)",
     )
@@ -57,8 +62,8 @@ class NotifyCallbackController(Controller):
     ) -> Response[None]:
         """Stored once per Notify id; a YES confirms, a NO cancels that session (code 2).
 
-        401 unless the Authorization header carries the configured callback token (and
-        always, when none is configured).
+        401 unless the Authorization header carries the configured callback token; 404
+        for every call while no token is configured.
         """
         _check_callback_token(authorization)
         await replies.receive_text(data, now=clock.now())
