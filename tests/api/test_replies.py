@@ -3,18 +3,25 @@
 import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
 import pytest
+import time_machine
 from pydantic import SecretStr
 
+from api.core import clock
 from api.core.actor import Role
 from api.core.settings import get_settings
 from api.identity.tables import AuditEntry
 from groups.tables import Attendance, Enrolment, Group, GroupSession, Patient
-from scheduling.reminders import reminder_key
+from scheduling.delivery.development import DevelopmentChannel
+from scheduling.delivery.inbox import InboxChannel
+from scheduling.dispatcher import dispatch_due
+from scheduling.jobs.recipients import ServiceDirectory
+from scheduling.reminders import queue_session_reminders, reminder_key
 from scheduling.replies import replies_for_session
 from scheduling.tables import InboundMessage, OutboxMessage
 from tests.booking_requests import PROBLEM, problem
@@ -457,3 +464,45 @@ async def test_callback_route_admits_only_its_token(
     client: httpx.AsyncClient, staff: StaffFactory
 ) -> None:
     await callback_route_admits_only_its_token(client, CALLBACK, staff)
+
+
+# -- end to end: the reminders job, the dispatcher, then the reply ----------------------------
+
+
+async def test_a_no_to_a_reminder_the_jobs_sent_cancels_that_session(
+    client: httpx.AsyncClient, callback_token: str, tmp_path: Path
+) -> None:
+    starts_at = datetime(2027, 1, 11, 10, 0, tzinfo=UTC)  # a Monday morning
+    group = await make_group(first_session_date=starts_at.date(), status="scheduled")
+    session = await make_session(group, 1, starts_at)
+    await make_session(group, 2, starts_at + timedelta(days=7))  # not the one reminded
+    patient = await make_patient(mobile_phone="07700 900777")
+    enrolment = await make_enrolment(group, patient)
+
+    # Saturday noon: the reminders job queues the two-day reminder and the dispatcher sends it.
+    with time_machine.travel(datetime(2027, 1, 9, 12, 0, tzinfo=UTC), tick=True):
+        now = clock.now()
+        await queue_session_reminders(now=now)
+        channels = {"sms": DevelopmentChannel(tmp_path, now), "in_app": InboxChannel(now)}
+        await dispatch_due(now=now, channels=channels, directory=ServiceDirectory())
+        response = await client.post(
+            CALLBACK,
+            json=text("Sorry can't make it", number="447700900777", date_received=now.isoformat()),
+            headers=AUTH,
+        )
+
+    assert response.status_code == 204
+    [reminder] = await OutboxMessage.select(OutboxMessage.id, OutboxMessage.status).where(
+        OutboxMessage.channel == "sms"
+    )
+    assert reminder["status"] == "sent"
+    [row] = await stored()
+    assert (row["outcome"], row["session_id"], row["matched_message_id"]) == (
+        "cancelled",
+        str(session.id),
+        str(reminder["id"]),
+    )
+    marks = await Attendance.select(Attendance.session, Attendance.outcome).where(
+        Attendance.enrolment == enrolment.id
+    )
+    assert marks == [{"session": session.id, "outcome": 2}]
