@@ -1,27 +1,24 @@
 """Bodies for texts patients send back: Notify's callback, and the staff view of replies."""
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints
 
-from api.core.schemas import ResponseModel, has_nul
+from api.core.schemas import RequestModel, ResponseModel
 
 ReplyOutcome = Literal["confirmed", "cancelled", "unrecognised", "unmatched", "ambiguous"]
 
 
-class NotifyReceivedText(BaseModel):
-    """A received text as GOV.UK Notify posts it; fields Notify adds later are ignored."""
+class NotifyReceivedText(RequestModel):
+    """A received text as GOV.UK Notify posts it; fields Notify adds later are ignored.
+
+    Unlike our own request bodies, unknown fields are tolerated (it is a provider's
+    payload), though the OpenAPI document, like every request model's, lists none.
+    """
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _refuse_nul(cls, value: Any) -> Any:
-        if has_nul(value):
-            raise ValueError("must not contain NUL characters")
-        return value
 
     id: Annotated[str, StringConstraints(min_length=1, max_length=100)] = Field(
         description="Notify's id of the received text; a retried callback repeats it."
