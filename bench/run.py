@@ -1510,9 +1510,10 @@ def parse_options(argv: list[str] | None) -> Options:
     parser.add_argument(
         "--jobs",
         choices=("on", "off"),
-        default="on",
-        help="on: the served service runs its background jobs, as `stepwise serve` does; "
-        "off: STEPWISE_SCHEDULER_ENABLED=false (no reminders, offers, dispatch meanwhile)",
+        default="off",
+        help="off (the default, so the figures are the endpoints' own): "
+        "STEPWISE_SCHEDULER_ENABLED=false; on: the served service runs its background jobs "
+        "over the seeded data meanwhile, as `stepwise serve` does in production",
     )
     parser.add_argument(
         "--active-enrolments",
