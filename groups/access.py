@@ -15,7 +15,24 @@ from uuid import UUID
 
 from api.core.actor import Actor, Role
 from api.core.errors import Forbidden, NotFound
+from api.core.prepared import PreparedSelect
 from groups.tables import Enrolment, Group, GroupFacilitator
+
+# Every group route asks these: built and compiled once (api.core.prepared), not per call.
+_FACILITATES = PreparedSelect(
+    lambda group_id, staff_id: (
+        GroupFacilitator.select(GroupFacilitator.id)
+        .where((GroupFacilitator.group == group_id) & (GroupFacilitator.staff == staff_id))
+        .limit(1)
+    ),
+    arity=2,
+    point_read=True,
+)
+_GROUP_EXISTS = PreparedSelect(
+    lambda group_id: Group.select(Group.id).where(Group.id == group_id).limit(1),
+    arity=1,
+    point_read=True,
+)
 
 
 class Side(Enum):
@@ -29,22 +46,22 @@ async def facilitates(by: Actor, group_id: UUID) -> bool:
     """Whether the actor is a co-facilitator of the group."""
     if by.user_id is None:
         return False
-    return bool(
-        await GroupFacilitator.exists().where(
-            (GroupFacilitator.group == group_id) & (GroupFacilitator.staff == by.user_id)
-        )
-    )
+    return await _FACILITATES.first(group_id, by.user_id) is not None
+
+
+async def _group_exists(group_id: UUID) -> bool:
+    return await _GROUP_EXISTS.first(group_id) is not None
 
 
 async def require_group_access(group_id: UUID, by: Actor, side: Side) -> None:
     """Return quietly, or raise 404 (no such group) or 403 (not this user's group or side)."""
     if by.user_id is None or by.has_any(Role.SUPERVISOR):
-        if not await Group.exists().where(Group.id == group_id):
+        if not await _group_exists(group_id):
             raise NotFound("No group with this id.")
         return
     if by.has_any(Role.FACILITATOR) and await facilitates(by, group_id):
         return
-    if not await Group.exists().where(Group.id == group_id):
+    if not await _group_exists(group_id):
         raise NotFound("No group with this id.")
     if by.has_any(Role.ADMIN) and side is Side.OPERATIONAL:
         return
