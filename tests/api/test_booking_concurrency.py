@@ -15,6 +15,7 @@ from api.core.settings import get_settings
 from scheduling.tables import Room
 from tests.booking_requests import book, clash
 from tests.factories import StaffFactory
+from tests.pg_locks import wait_until_blocked
 from tests.scheduling_factories import make_room
 
 DAY = "2026-11-25"
@@ -88,19 +89,6 @@ async def test_exclusion_constraint_refuses_a_raw_overlapping_insert(database: N
     assert count == 4
 
 
-async def _wait_until_blocked(connection: asyncpg.Connection) -> None:
-    """Until some other session of this database waits on a lock (the service's insert)."""
-    query = (
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-        "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-    )
-    for _ in range(250):  # five seconds
-        if await connection.fetchval(query):
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the service never blocked on the other session's row")
-
-
 @pytest.mark.postgres_only
 async def test_service_turns_a_constraint_refusal_into_409_naming_the_clash(
     staff: StaffFactory, client: httpx.AsyncClient
@@ -115,7 +103,7 @@ async def test_service_turns_a_constraint_refusal_into_409_naming_the_clash(
         await transaction.start()
         raw_id = await _raw(other, room, _at(10), _at(11))
         request = asyncio.create_task(book(client, admin, room, f"{DAY}T10:30", f"{DAY}T11:30"))
-        await _wait_until_blocked(other)
+        await wait_until_blocked(other, "the service")
         await transaction.commit()
         response = await request
     finally:
@@ -153,7 +141,7 @@ async def test_a_closure_waits_for_a_booking_in_flight_and_then_names_it(
                 headers=admin.headers,
             )
         )
-        await _wait_until_blocked(other)
+        await wait_until_blocked(other, "the service")
         await transaction.commit()
         response = await closing
     finally:

@@ -14,6 +14,7 @@ from groups.facilitator_clashes import FacilitatorClash, find_facilitator_clashe
 from groups.tables import GroupSession
 from tests.factories import StaffFactory
 from tests.group_factories import make_group, make_session
+from tests.pg_locks import wait_until_blocked
 from tests.query_count import count_queries
 
 MONDAY_10 = datetime(2027, 1, 11, 10, 0, tzinfo=UTC)
@@ -169,19 +170,6 @@ async def test_two_concurrent_schedules_for_one_facilitator_at_one_time_one_wins
     assert await GroupSession.count() == 6
 
 
-async def _wait_until_blocked(connection: asyncpg.Connection) -> None:
-    """Until some other session of this database waits on a lock (the schedule's)."""
-    query = (
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-        "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-    )
-    for _ in range(500):  # ten seconds
-        if await connection.fetchval(query):
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the schedule never waited for the staff row")
-
-
 @pytest.mark.postgres_only
 async def test_schedule_waits_for_a_concurrent_one_holding_the_facilitator_then_names_it(
     staff: StaffFactory, client: httpx.AsyncClient
@@ -213,7 +201,7 @@ async def test_schedule_waits_for_a_concurrent_one_holding_the_facilitator_then_
                 headers={**admin.headers, "If-Match": '"v1"'},
             )
         )
-        await _wait_until_blocked(other)
+        await wait_until_blocked(other, "the schedule")
         await transaction.commit()
         response = await request
     finally:

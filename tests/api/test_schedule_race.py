@@ -15,25 +15,13 @@ from groups.tables import Group, GroupSession
 from scheduling.tables import RoomBooking
 from tests.factories import StaffFactory
 from tests.group_factories import make_group
+from tests.pg_locks import wait_until_blocked
 from tests.scheduling_factories import make_room
 
 _INSERT = (
     "INSERT INTO room_booking (id, room, starts_at, ends_at, purpose, status) "
     "VALUES ($1, $2, $3, $4, 'raw', 'confirmed')"
 )
-
-
-async def _wait_until_blocked(connection: asyncpg.Connection) -> None:
-    """Until some other session of this database waits on a lock (the service's insert)."""
-    query = (
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-        "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-    )
-    for _ in range(500):  # ten seconds
-        if await connection.fetchval(query):
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the schedule never blocked on the other session's row")
 
 
 @pytest.mark.postgres_only
@@ -58,7 +46,7 @@ async def test_commit_refused_by_the_constraint_rolls_back_and_names_the_clash(
                 headers={**admin.headers, "If-Match": '"v1"'},
             )
         )
-        await _wait_until_blocked(other)
+        await wait_until_blocked(other, "the schedule")
         await transaction.commit()
         response = await request
     finally:
