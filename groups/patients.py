@@ -27,6 +27,7 @@ from groups.schemas.patients import InterpreterKind, PatientCreate, PatientRead,
 from groups.tables import Patient
 from scheduling.outbox import cancel_pending_for_recipient
 from scheduling.rules.channels import EMAIL, IN_APP, LETTER, PUSH, SMS
+from scheduling.rules.replies import normalise_number
 from scheduling.schemas.venues import one_line
 
 ENTITY = "patient"
@@ -132,6 +133,7 @@ async def create_patient(new: PatientCreate, *, by: Actor, now: datetime) -> Pat
             patient = Patient(
                 **_column_values(new),
                 family_name_folded=new.family_name.casefold(),
+                mobile_phone_normalised=normalise_number(new.mobile_phone) or "",
                 created_at=now,
                 updated_at=now,
             )
@@ -271,6 +273,8 @@ async def update_patient(
     values: dict[Any, Any] = {getattr(Patient, name): value for name, value in sent.items()}
     if changes.family_name is not None:
         values[Patient.family_name_folded] = changes.family_name.casefold()
+    if changes.mobile_phone is not None:
+        values[Patient.mobile_phone_normalised] = normalise_number(changes.mobile_phone) or ""
     try:
         async with write_transaction():
             current = await _patient_row(patient_id)

@@ -63,6 +63,10 @@ class Patient(Table):
     date_of_birth = Date()
     nhs_number = Varchar(length=10, null=True, default=None, unique=True)
     mobile_phone = Varchar(length=20, default="")
+    # The number in one form (scheduling.rules.replies.normalise_number), so an SMS reply
+    # finds its sender by index (made in a raw migration, so SQLite can drop the column
+    # on the way back); empty when there is no usable number.
+    mobile_phone_normalised = Varchar(length=16, default="")
     email = Varchar(length=254, default="")
     address_line_1 = Varchar(length=200, default="")
     address_line_2 = Varchar(length=200, default="")
@@ -151,6 +155,15 @@ class Enrolment(Table):
     consecutive_dnas = SmallInt(default=0)
     review_flagged_at = Timestamptz(null=True, default=None)
     last_discussed_at = Timestamptz(null=True, default=None)
+    # The clinical supervision flags (groups.rules.supervision), worked out from the
+    # measure sets and risk alerts whenever those change, and again nightly, so the
+    # supervision list reads columns instead of every enrolment's clinical history.
+    has_open_risk_alert = Boolean(default=False)
+    has_severe_score = Boolean(default=False)
+    lacks_reliable_improvement = Boolean(default=False)
+    latest_phq9 = SmallInt(null=True, default=None)
+    latest_gad7 = SmallInt(null=True, default=None)
+    clinical_flags_refreshed_at = Timestamptz(null=True, default=None)
     step_up_destination = Varchar(length=30, default="")
     step_up_reason = Text(default="")
     version = Integer(default=1)

@@ -20,17 +20,11 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="groups", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="groups", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Course", tablename="course", schema=None, columns=None
-    )
+    manager.add_table(class_name="Course", tablename="course", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Patient", tablename="patient", schema=None, columns=None
-    )
+    manager.add_table(class_name="Patient", tablename="patient", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="Course",

@@ -180,9 +180,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="groups", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="groups", description=DESCRIPTION)
 
     manager.add_table(
         class_name="GroupSession",
@@ -219,13 +217,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="RiskAlert", tablename="risk_alert", schema=None, columns=None
-    )
+    manager.add_table(class_name="RiskAlert", tablename="risk_alert", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Attendance", tablename="attendance", schema=None, columns=None
-    )
+    manager.add_table(class_name="Attendance", tablename="attendance", schema=None, columns=None)
 
     manager.add_table(
         class_name="SupervisionDiscussion",
@@ -255,13 +249,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Enrolment", tablename="enrolment", schema=None, columns=None
-    )
+    manager.add_table(class_name="Enrolment", tablename="enrolment", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Group", tablename="course_group", schema=None, columns=None
-    )
+    manager.add_table(class_name="Group", tablename="course_group", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="GroupSession",

@@ -9,10 +9,10 @@ DESCRIPTION = "unique keys for facilitators, enrolments, sessions and measures"
 
 # (index name, table, columns, unique)
 _INDEXES = (
-    ("group_facilitator_group_staff", "group_facilitator", "(\"group\", staff)", True),
-    ("enrolment_group_patient", "enrolment", "(\"group\", patient)", True),
-    ("enrolment_group_status", "enrolment", "(\"group\", status)", False),
-    ("group_session_group_number", "group_session", "(\"group\", number)", True),
+    ("group_facilitator_group_staff", "group_facilitator", '("group", staff)', True),
+    ("enrolment_group_patient", "enrolment", '("group", patient)', True),
+    ("enrolment_group_status", "enrolment", '("group", status)', False),
+    ("group_session_group_number", "group_session", '("group", number)', True),
     ("attendance_session_enrolment", "attendance", "(session, enrolment)", True),
     ("session_note_session_enrolment", "session_note", "(session, enrolment)", True),
     (

@@ -9,9 +9,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="groups", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="groups", description=DESCRIPTION)
 
     manager.add_column(
         table_class_name="Group",
