@@ -194,6 +194,7 @@ async def seed(sessions: int, per_session: int, now: datetime) -> None:
                     family_name_folded=family.lower(),
                     date_of_birth=date(1980, 1, 1),
                     mobile_phone="07700900000",
+                    mobile_phone_normalised="+447700900000",
                     consents_to_sms=True,
                     consents_to_letter=False,
                     accessibility_needs=[],

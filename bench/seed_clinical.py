@@ -250,6 +250,7 @@ async def seed(args: argparse.Namespace) -> dict[str, Any]:
                     family_name_folded=family.lower(),
                     date_of_birth=date(1960, 1, 1) + timedelta(days=rng.randrange(15_000)),
                     mobile_phone="07700900000",
+                    mobile_phone_normalised="+447700900000",
                     consents_to_sms=True,
                     accessibility_needs=[],
                     referral_date=today - timedelta(days=120),

@@ -97,6 +97,7 @@ def _patients(rng: random.Random, count: int, now: datetime) -> list[Patient]:
                 family_name_folded=family.lower(),
                 date_of_birth=date(1950, 1, 1) + timedelta(days=rng.randrange(20_000)),
                 mobile_phone="07700900000",
+                mobile_phone_normalised="+447700900000",
                 consents_to_sms=True,
                 accessibility_needs=[],
                 referral_date=now.date() - timedelta(days=rng.randrange(120)),

@@ -26,8 +26,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from piccolo.columns.combination import WhereRaw
-
 from api.core.actor import Actor, Role
 from api.core.database import is_unique_violation, write_transaction
 from api.core.errors import InvalidInput, NotFound
@@ -53,8 +51,6 @@ AMBIGUOUS = "ambiguous"
 MATCHED = (CONFIRMED, CANCELLED, UNRECOGNISED)
 UNPLACED = (UNMATCHED, AMBIGUOUS)
 ENTITY = "inbound_message"
-# Characters patients' records use between digits; stripped in SQL before comparing.
-_STRIP_SQL = "REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(mobile_phone, ' ', ''), '-', ''), '(', ''), ')', ''), '.', '')"  # noqa: E501
 
 _COLUMNS = (
     InboundMessage.id,
@@ -110,13 +106,9 @@ def _reminder_parts(dedup_key: str) -> tuple[str, str, str] | None:
 
 
 async def _patients_with_number(number: str) -> list[str]:
-    """Ids of the patients whose mobile number normalises to ``number``."""
-    # A UK number is compared by its national digits (no trunk 0), others by all digits.
-    tail = number[3:] if number.startswith("+44") else number.lstrip("+")
-    rows = await Patient.select(Patient.id, Patient.mobile_phone).where(
-        WhereRaw(f"{_STRIP_SQL} LIKE {{}}", "%" + tail)
-    )
-    return [str(row["id"]) for row in rows if normalise_number(row["mobile_phone"]) == number]
+    """Ids of the patients whose mobile number normalises to ``number`` (an index lookup)."""
+    rows = await Patient.select(Patient.id).where(Patient.mobile_phone_normalised == number)
+    return [str(row["id"]) for row in rows]
 
 
 async def match_reply(number: str, *, received_at: datetime) -> Match:

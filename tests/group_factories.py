@@ -11,6 +11,7 @@ from uuid import UUID
 
 from groups.courses import frozen_plan
 from groups.tables import Course, Enrolment, Group, GroupFacilitator, GroupSession, Patient
+from scheduling.rules.replies import normalise_number
 from scheduling.tables import Room, RoomBooking
 from tests.scheduling_factories import make_room
 
@@ -59,6 +60,8 @@ async def make_patient(**fields: Any) -> Patient:
         "referral_date": date(2026, 10, 1),
         **fields,
     }
+    # As groups.patients keeps it, so a reply from the number finds the patient.
+    values.setdefault("mobile_phone_normalised", normalise_number(values["mobile_phone"]) or "")
     patient = Patient(**values)
     await patient.save()
     return patient
