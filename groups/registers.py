@@ -32,6 +32,7 @@ from groups.rules.attendance import Outcome, counts_as_attended
 from groups.schemas.registers import RegisterEntryRead, RegisterRead, RegisterWrite
 from groups.tables import Attendance, AttendanceCorrection, Enrolment, GroupSession
 from materials.assignments import assign_session_materials
+from scheduling.replies import replies_for_session
 
 CANCELLED = "cancelled"
 # Enrolments shown on a register even before an outcome is taken.
@@ -185,7 +186,10 @@ async def submit_register(
 
 
 async def get_register(session_id: UUID, *, by: Actor, now: datetime) -> RegisterRead:
-    """The session's register with patients' names (the read is audited)."""
+    """The session's register with patients' names and their texts back (the read is audited).
+
+    A patient's latest YES or NO to the session's reminders shows beside their outcome.
+    """
     async with write_transaction():
         session = await _session_row(session_id)
         group_id = _uuid(session["group"])
@@ -215,9 +219,11 @@ async def get_register(session_id: UUID, *, by: Actor, now: datetime) -> Registe
             .where(Enrolment.group == group_id, condition)
             .order_by(Enrolment.patient.family_name, Enrolment.patient.given_name, Enrolment.id)
         )
+        replies = await replies_for_session(session_id)
         entries = []
         for row in rows:
             taken = attendance.get(_uuid(row["id"]))
+            reply = replies.get(_uuid(row["patient_id"]))
             outcome = None if taken is None else Outcome(taken["outcome"])
             entries.append(
                 RegisterEntryRead(
@@ -232,6 +238,8 @@ async def get_register(session_id: UUID, *, by: Actor, now: datetime) -> Registe
                     recorded_at=None if taken is None else taken["recorded_at"],
                     recorded_by=None if taken is None else taken["recorded_by"],
                     consecutive_dnas=row["consecutive_dnas"],
+                    reply=None if reply is None else reply.outcome,
+                    replied_at=None if reply is None else reply.received_at,
                 )
             )
         await audit.record_reads(by, "patient", [entry.patient_id for entry in entries], now=now)

@@ -6,7 +6,7 @@ session reminder SMS sent (status sent) to a patient whose mobile number is the 
 within ``REMINDER_WINDOW`` before the text and for a session that had not started when
 it came, names the patient and the session.
 
-- YES: outcome "confirmed", shown on the register (``replies_for_session``).
+- YES: outcome "confirmed", shown on the register with its time (``replies_for_session``).
 - NO: outcome "cancelled", and the register gets code 2 (cancelled by patient) for that
   enrolment and session unless it already has an entry (a facilitator's record is never
   overwritten); the enrolment is untouched (``groups.patient_cancellations``).
@@ -217,20 +217,35 @@ async def _receive(text: NotifyReceivedText, *, now: datetime, request_id: str |
         return Received(id=row.id, outcome=outcome, stored=True)
 
 
-async def replies_for_session(session_id: UUID) -> dict[UUID, str]:
-    """Each patient's latest YES or NO to the session's reminders: patient id -> outcome.
+@dataclass(frozen=True)
+class SessionReply:
+    """A patient's latest YES or NO to a session's reminders, and when it came."""
 
-    For the register view (its caller checks access); "confirmed" or "cancelled".
+    outcome: str  # CONFIRMED or CANCELLED
+    received_at: datetime
+
+
+async def replies_for_session(session_id: UUID) -> dict[UUID, SessionReply]:
+    """Each patient's latest YES or NO to the session's reminders, by patient id.
+
+    For the register view (its caller checks access and audits the read). One query,
+    whatever the number of patients.
     """
     rows = await (
-        InboundMessage.select(InboundMessage.patient_id, InboundMessage.outcome)
+        InboundMessage.select(
+            InboundMessage.patient_id, InboundMessage.outcome, InboundMessage.received_at
+        )
         .where(
             (InboundMessage.session_id == str(session_id))
             & InboundMessage.outcome.is_in([CONFIRMED, CANCELLED])
         )
         .order_by(InboundMessage.received_at, InboundMessage.id)
     )
-    return {UUID(row["patient_id"]): row["outcome"] for row in rows}
+    # Oldest first, so each patient's latest reply is the one left in the mapping.
+    return {
+        UUID(row["patient_id"]): SessionReply(row["outcome"], _utc(row["received_at"]))
+        for row in rows
+    }
 
 
 async def _visible(by: Actor) -> Any | None:

@@ -1,7 +1,7 @@
 """Request and response bodies for registers and session notes."""
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import AfterValidator, BeforeValidator, Field
@@ -41,6 +41,9 @@ class RegisterWrite(RequestModel):
     ]
 
 
+ReplyAnswer = Literal["confirmed", "cancelled"]
+
+
 class RegisterEntryRead(ResponseModel):
     """One enrolment on the register, with the outcome recorded (null until taken)."""
 
@@ -55,6 +58,13 @@ class RegisterEntryRead(ResponseModel):
     recorded_at: datetime | None
     recorded_by: UUID | None
     consecutive_dnas: int
+    reply: ReplyAnswer | None = Field(
+        description=(
+            "The patient's latest text back to this session's reminders: confirmed"
+            " (I'll be there) or cancelled (can't come); null when none."
+        )
+    )
+    replied_at: datetime | None = Field(description="When that text arrived.")
 
 
 class RegisterRead(ResponseModel):

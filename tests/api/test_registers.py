@@ -105,6 +105,8 @@ async def test_first_register_records_each_outcome_and_answers_the_register(
                 "recorded_at": recorded_at,
                 "recorded_by": str(scene.facilitator.user.id),
                 "consecutive_dnas": dnas,
+                "reply": None,
+                "replied_at": None,
             }
             for index, (enrolment, family, code, attended, dnas) in enumerate(
                 [

@@ -22,7 +22,7 @@ from scheduling.delivery.inbox import InboxChannel
 from scheduling.dispatcher import dispatch_due
 from scheduling.jobs.recipients import ServiceDirectory
 from scheduling.reminders import queue_session_reminders, reminder_key
-from scheduling.replies import replies_for_session
+from scheduling.replies import SessionReply, replies_for_session
 from scheduling.tables import InboundMessage, OutboxMessage
 from tests.booking_requests import PROBLEM, problem
 from tests.factories import StaffFactory
@@ -164,7 +164,9 @@ async def test_yes_confirms_the_reminded_session_and_writes_no_register_entry(
     assert row["matched_message_id"] == str(made.reminder.id)
     assert (row["attendance_recorded"], row["read_at"]) == (False, None)
     assert await attendance_of(made) == []
-    assert await replies_for_session(made.session.id) == {made.patient.id: "confirmed"}
+    assert await replies_for_session(made.session.id) == {
+        made.patient.id: SessionReply("confirmed", row["received_at"])
+    }
 
 
 @pytest.mark.parametrize("message", ["NO", "n", "No sorry", "Can't make it", "cancel"])
@@ -183,7 +185,9 @@ async def test_no_records_cancelled_by_patient_and_leaves_the_enrolment(
         Enrolment.id == made.enrolment.id
     )
     assert enrolment == [{"status": "active", "consecutive_dnas": 0}]
-    assert await replies_for_session(made.session.id) == {made.patient.id: "cancelled"}
+    assert await replies_for_session(made.session.id) == {
+        made.patient.id: SessionReply("cancelled", row["received_at"])
+    }
     audit = await AuditEntry.select(AuditEntry.action, AuditEntry.actor).where(
         AuditEntry.action.is_in(["attendance.patient_cancelled", "inbound_message.receive"])
     )
