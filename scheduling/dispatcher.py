@@ -26,7 +26,7 @@ from api.core.database import is_postgres, write_transaction
 from api.core.settings import get_settings
 from scheduling.booking_queries import service_zone
 from scheduling.delivery.base import Address, Channel, Delivery, DeliveryResult, Outcome
-from scheduling.delivery.inbox import inbox_row
+from scheduling.delivery.inbox import InboxCopy, inbox_row, one_entry_per_message
 from scheduling.delivery.recipients import Recipient, RecipientDirectory
 from scheduling.delivery.settings import get_outbox_settings
 from scheduling.rules.channels import EMAIL, LETTER, SMS, is_consented
@@ -110,13 +110,14 @@ FLUSH_EVERY = 20
 
 async def _record_outcomes(
     outcomes: Sequence[tuple[UUID, Mapping[Any, Any]]],
-    inbox: Sequence[InboxMessage],
+    inbox: Sequence[InboxCopy],
     *,
     now: datetime,
 ) -> None:
     """Record outcomes and the inbox entries of messages sent there, in one transaction.
 
-    A row another dispatcher took over meanwhile (no longer "sending") is left alone.
+    A row another dispatcher took over meanwhile (no longer "sending") is left alone. A
+    message sent on several channels gets one inbox entry (``one_entry_per_message``).
     """
     async with write_transaction():
         for message_id, values in outcomes:
@@ -124,7 +125,8 @@ async def _record_outcomes(
                 {**values, OutboxMessage.claimed_until: None, OutboxMessage.updated_at: now}
             ).where((OutboxMessage.id == message_id) & (OutboxMessage.status == SENDING))
         if inbox:
-            await InboxMessage.insert(*inbox).on_conflict(
+            entries = await one_entry_per_message(inbox)
+            await InboxMessage.insert(*entries).on_conflict(
                 target=InboxMessage.message, action="DO NOTHING"
             )
 
@@ -167,7 +169,7 @@ class Dispatcher:
         self._outbox = get_outbox_settings()
         self._zone = service_zone()
         self._outcomes: list[tuple[UUID, Mapping[Any, Any]]] = []
-        self._inbox: list[InboxMessage] = []
+        self._inbox: list[InboxCopy] = []
 
     async def _finish(self, message_id: UUID, values: Mapping[Any, Any], *, now: datetime) -> None:
         """Keep an outcome to record with the next flush."""
@@ -275,7 +277,9 @@ class Dispatcher:
             _log.error("delivery by %s raised %s", row["channel"], type(error).__name__)
             result = DeliveryResult(Outcome.RETRY, error=f"delivery raised {type(error).__name__}")
         if result.outcome is Outcome.SENT and result.to_inbox:
-            self._inbox.append(inbox_row(delivery, now=self._now))
+            self._inbox.append(
+                InboxCopy(inbox_row(delivery, now=self._now), row["dedup_key"], row["channel"])
+            )
         return await self._record(row, result, text.subject, text.body)
 
     async def _fail(self, row: dict[str, Any], error: str, *, attempts: int) -> str:

@@ -1,8 +1,8 @@
 """The development channel: each message to its own file under var/outbox/, never the log.
 
 It stands in for every provider, so a new install shows its reminders without an account
-anywhere: a patient's messages also appear in their in-app inbox (so a patient who
-consents to SMS and the app sees a reminder there twice, in development only).
+anywhere: a patient's messages also appear in their in-app inbox, one entry per message
+however many channels carry it (``scheduling.delivery.inbox.one_entry_per_message``).
 """
 
 import asyncio

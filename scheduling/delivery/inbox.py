@@ -1,12 +1,22 @@
-"""The in-app inbox: messages a patient sees in the app, read and marked read there."""
+"""The in-app inbox: messages a patient sees in the app, read and marked read there.
 
+One entry per logical message: the copies of one message on several channels (dedup keys
+that differ only in their last, channel part) share one entry. In development every copy
+is delivered to the inbox, so each copy's entry is keyed (``InboxMessage.message``, a
+unique column) by the same outbox row, the message's in-app copy when it has one, else its
+first copy: whichever copy is sent first writes the entry and the others add nothing, on
+a retry or from another dispatcher alike.
+"""
+
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from scheduling.delivery.base import Delivery, DeliveryResult, Outcome
-from scheduling.tables import InboxMessage
+from scheduling.rules.channels import CHANNELS, IN_APP
+from scheduling.tables import InboxMessage, OutboxMessage
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,67 @@ def inbox_row(delivery: Delivery, *, now: datetime) -> InboxMessage:
         body=delivery.text.body,
         created_at=now,
     )
+
+
+@dataclass(frozen=True)
+class InboxCopy:
+    """An inbox entry to write for a sent copy, with the copy's dedup key and channel."""
+
+    entry: InboxMessage
+    dedup_key: str
+    channel: str
+
+
+def logical_key(dedup_key: str) -> str | None:
+    """The dedup key without its channel part; None when it does not end with a channel."""
+    stem, _, last = dedup_key.rpartition(":")
+    return stem if stem and last in CHANNELS else None
+
+
+def _first_copy(rows: Sequence[dict[str, Any]]) -> UUID:
+    """The copy an entry is keyed by: the in-app one, else the first queued (channel order)."""
+    in_app = [row for row in rows if row["channel"] == IN_APP]
+    if in_app:
+        return UUID(str(in_app[0]["id"]))
+    first = min(rows, key=lambda row: (row["created_at"], CHANNELS.index(row["channel"])))
+    return UUID(str(first["id"]))
+
+
+async def one_entry_per_message(copies: Sequence[InboxCopy]) -> list[InboxMessage]:
+    """The entries to insert, each keyed by its logical message's chosen copy (one query).
+
+    An in-app copy keeps its own key (the chosen copy whenever there is one), so only
+    other channels' copies, which only the development channel puts in the inbox, cost
+    the query. Insert the result with ON CONFLICT (message) DO NOTHING.
+    """
+    stems = {
+        index: stem
+        for index, copy in enumerate(copies)
+        if copy.channel != IN_APP and (stem := logical_key(copy.dedup_key)) is not None
+    }
+    if stems:
+        keys = [f"{stem}:{channel}" for stem in set(stems.values()) for channel in CHANNELS]
+        siblings: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        for row in await OutboxMessage.select(
+            OutboxMessage.id,
+            OutboxMessage.dedup_key,
+            OutboxMessage.channel,
+            OutboxMessage.recipient_kind,
+            OutboxMessage.recipient_id,
+            OutboxMessage.created_at,
+        ).where(OutboxMessage.dedup_key.is_in(keys)):
+            stem = logical_key(row["dedup_key"])
+            key = (str(stem), row["recipient_kind"], row["recipient_id"])
+            siblings.setdefault(key, []).append(row)
+        for index, stem in stems.items():
+            entry = copies[index].entry
+            rows = siblings.get((stem, entry.recipient_kind, entry.recipient_id))
+            if rows:  # always: the copy's own row is one of them
+                entry.message = _first_copy(rows)
+    entries: dict[str, InboxMessage] = {}
+    for copy in copies:
+        entries.setdefault(str(copy.entry.message), copy.entry)
+    return list(entries.values())
 
 
 class InboxChannel:
