@@ -28,6 +28,9 @@ It writes two request plans (``bench/request_plan.py``):
 * ``--measure-plan``: one PHQ-9 (no risk item) per (session 3 to 12, enrolment), seat
   by seat, so no (enrolment, session, instrument) repeats.
 
+Rows are inserted around the services, so the seed ends with the nightly refresh of the
+stored supervision flags (``groups.supervision_flags``), as a real import would.
+
 Prints one JSON object: the counts and seconds taken.
 """
 
@@ -52,6 +55,7 @@ from api.core.database import close_pool, write_transaction
 from api.core.settings import get_settings
 from api.identity.tables import StaffUser
 from groups.courses import frozen_plan
+from groups.supervision_flags import refresh_all_clinical_flags
 from groups.tables import (
     Course,
     Enrolment,
@@ -292,6 +296,8 @@ async def seed(args: argparse.Namespace) -> dict[str, Any]:
             seats.append(group_enrolments)
         for pieces in (groups, facilitators, sessions, patients, enrolments, measure_sets):
             await _insert(pieces)  # type: ignore[arg-type]
+        # Rows went in around the services: the nightly refresh works their flags out.
+        flagged = await refresh_all_clinical_flags(now=now)
         active = await Enrolment.count().where(Enrolment.status == "active")
     finally:
         await close_pool()
@@ -307,6 +313,7 @@ async def seed(args: argparse.Namespace) -> dict[str, Any]:
             1 for e in enrolments if e.last_discussed_at is None and e.status == "active"
         ),
         "measure_sets": len(measure_sets),
+        "clinical_flags_set": flagged,
         "register_plan_size": len(registers),
         "measure_plan_size": len(measures),
         "seed_seconds": round(time.perf_counter() - started, 2),

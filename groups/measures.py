@@ -26,6 +26,7 @@ from groups.access import Side, facilitates_patient, require_group_access
 from groups.rules.instruments import instrument as instrument_named
 from groups.rules.scoring import AnswersInvalid, Score, score
 from groups.schemas.measures import MeasureBatchRead, MeasureSetCreate, MeasureSetRead
+from groups.supervision_flags import refresh_clinical_flags
 from groups.tables import (
     Enrolment,
     GroupSession,
@@ -232,6 +233,7 @@ async def _store(
                 reason="risk_item_blank" if blank else "risk_item",
                 now=now,
             )
+    await refresh_clinical_flags(enrolment_ids, now=now)
     ids = [row_of[(one.enrolment_id, one.score.instrument)]["id"] for one in batch]
     stored = {
         row["id"]: row

@@ -24,6 +24,7 @@ from api.core.settings import get_settings
 from api.identity import audit
 from groups.access import Side, require_group_access
 from groups.schemas.risk_alerts import AlertStatus, RiskAlertRead
+from groups.supervision_flags import refresh_clinical_flags
 from groups.tables import GroupFacilitator, RiskAlert
 from scheduling.outbox import OutgoingMessage, queue_messages
 from scheduling.rules.channels import EMAIL, IN_APP, SMS
@@ -112,7 +113,8 @@ async def raise_free_text_alert(
         raised_at=now,
         annotations=[],
     )
-    await _insert_once(alert, RiskAlert.source_id, now=now)
+    if await _insert_once(alert, RiskAlert.source_id, now=now) is not None:
+        await refresh_clinical_flags([enrolment_id], now=now)
 
 
 async def raise_measure_alert(
@@ -260,6 +262,7 @@ async def acknowledge_alert(
             }
         ).where(RiskAlert.id == alert_id)
         await audit.record(by, "risk_alert.acknowledge", ENTITY, alert_id, now=now)
+        await refresh_clinical_flags([row["enrolment_id"]], now=now)
         return _read(await _alert_row(alert_id))
 
 

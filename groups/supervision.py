@@ -5,11 +5,10 @@ The list: every active or opted-in enrolment with at least one flag
 groups they run, admins none (clinical). Paged by enrolment id (keyset). Its cost does
 not grow with the number of past sessions or the size of any table beyond the page:
 
-1. one query: the page of enrolments (joined to group and patient), each with its open
-   alert count and, per instrument, its first and latest scored measure set and their
-   number, as correlated subqueries bounded by the enrolment's own measure sets (one per
-   instrument per session: at most the course's length) and filtered in SQL by the same
-   conditions as the rule, so the database stops at the page's end;
+1. one query: the page of enrolments (joined to group and patient), filtered in SQL by
+   the same conditions as the rule over the enrolment's own columns: the clinical flags
+   are stored on it (``groups.supervision_flags``), so the database reads no history and
+   stops at the page's end;
 2. one insert: the audit entries of the patients shown.
 
 A discussion records who, when and the note, sets ``last_discussed_at`` and clears
@@ -31,9 +30,9 @@ from api.identity import audit
 from groups.access import Side, require_group_access
 from groups.rules import supervision as rules
 from groups.schemas.supervision import DiscussionCreate, DiscussionRead, SupervisionItem
+from groups.supervision_flags import LISTED_STATUSES, stored_flags
 from groups.tables import Enrolment, SupervisionDiscussion
 
-LISTED_STATUSES = ("active", "opted_in")
 READERS = (Role.SUPERVISOR, Role.FACILITATOR)
 
 
@@ -47,52 +46,29 @@ def _instant(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value))
 
 
-def _scored(instrument: str, what: str, order: str = "") -> str:
-    # Constants only are joined into the text (instrument codes from the rules module).
-    tail = f" ORDER BY gs.starts_at {order}, gs.number {order} LIMIT 1" if order else ""
-    return (
-        f"(SELECT {what} FROM measure_set ms JOIN group_session gs ON gs.id = ms.session "  # noqa: S608
-        f"WHERE ms.enrolment = e.id AND ms.instrument = '{instrument}' "
-        f"AND ms.total IS NOT NULL{tail})"
-    )
-
-
 _STATUSES = ", ".join(f"'{status}'" for status in LISTED_STATUSES)
 _INNER = f"""
 SELECT e.id AS enrolment_id, e."group" AS group_id, g.name AS group_name,
        e.patient AS patient_id, p.given_name AS given_name, p.family_name AS family_name,
        e.status AS enrolment_status, e.consecutive_dnas AS consecutive_dnas,
        e.last_discussed_at AS last_discussed_at, e.review_flagged_at AS review_flagged_at,
-       (SELECT COUNT(*) FROM risk_alert ra
-         WHERE ra.enrolment = e.id AND ra.status = 'open') AS open_alerts,
-       {_scored(rules.PHQ9, "ms.total", "ASC")} AS first_phq9,
-       {_scored(rules.PHQ9, "ms.total", "DESC")} AS latest_phq9,
-       {_scored(rules.PHQ9, "COUNT(*)")} AS phq9_sets,
-       {_scored(rules.GAD7, "ms.total", "ASC")} AS first_gad7,
-       {_scored(rules.GAD7, "ms.total", "DESC")} AS latest_gad7,
-       {_scored(rules.GAD7, "COUNT(*)")} AS gad7_sets,
-       (SELECT MAX(gs.number) FROM measure_set ms JOIN group_session gs ON gs.id = ms.session
-         WHERE ms.enrolment = e.id AND ms.instrument IN ('{rules.PHQ9}', '{rules.GAD7}')
-           AND ms.total IS NOT NULL) AS latest_scored_session
+       e.has_open_risk_alert AS has_open_risk_alert, e.has_severe_score AS has_severe_score,
+       e.lacks_reliable_improvement AS lacks_reliable_improvement,
+       e.latest_phq9 AS latest_phq9, e.latest_gad7 AS latest_gad7
   FROM enrolment e
   JOIN course_group g ON g.id = e."group"
   JOIN patient p ON p.id = e.patient
  WHERE e.status IN ({_STATUSES})"""  # noqa: S608 - constants only
 
-# The rule's conditions, in SQL: {cutoff}, {dna_review_after} are the two arguments.
-_FLAGGED = f"""
- WHERE (t.last_discussed_at IS NULL
-    OR t.last_discussed_at <= {{}}
-    OR t.open_alerts > 0
-    OR t.latest_phq9 >= {rules.PHQ9_SEVERE}
-    OR t.latest_gad7 >= {rules.GAD7_SEVERE}
-    OR (t.review_flagged_at IS NOT NULL AND t.consecutive_dnas >= {{}})
-    OR (t.latest_scored_session >= {rules.IMPROVEMENT_REVIEW_SESSION}
-        AND (t.phq9_sets >= 2 OR t.gad7_sets >= 2)
-        AND NOT (t.phq9_sets >= 2
-                 AND t.first_phq9 - t.latest_phq9 >= {rules.PHQ9_RELIABLE_CHANGE})
-        AND NOT (t.gad7_sets >= 2
-                 AND t.first_gad7 - t.latest_gad7 >= {rules.GAD7_RELIABLE_CHANGE})))"""
+# ``rules.listed_flags`` in SQL, over the enrolment's columns; {cutoff} and
+# {dna_review_after} are the two arguments.
+_FLAGGED = """
+   AND (e.last_discussed_at IS NULL
+    OR e.last_discussed_at <= {}
+    OR e.has_open_risk_alert
+    OR e.has_severe_score
+    OR e.lacks_reliable_improvement
+    OR (e.review_flagged_at IS NOT NULL AND e.consecutive_dnas >= {}))"""
 
 
 def _page_query(
@@ -103,8 +79,8 @@ def _page_query(
     limit: int,
     group_id: UUID | None = None,
 ) -> tuple[str, list[Any]]:
-    inner: list[str] = [_INNER]
-    args: list[Any] = []
+    inner: list[str] = [_INNER, _FLAGGED]
+    args: list[Any] = [rules.discussion_due_before(now), get_settings().groups.dna_review_after]
     if group_id is not None:
         inner.append(' AND e."group" = {}')
         args.append(group_id)
@@ -116,9 +92,7 @@ def _page_query(
     if after is not None:
         inner.append(" AND e.id > {}")
         args.append(after)
-    text = "SELECT * FROM (" + "".join(inner) + ") AS t" + _FLAGGED  # noqa: S608 - constants
-    args += [rules.discussion_due_before(now), get_settings().groups.dna_review_after]
-    text += " ORDER BY t.enrolment_id LIMIT {}"
+    text = "".join(inner) + " ORDER BY e.id LIMIT {}"
     args.append(limit + 1)
     return text, args
 
@@ -131,18 +105,6 @@ def _cursor_id(cursor: str) -> UUID:
         raise InvalidInput([{"field": "cursor", "reason": "is not a cursor this API gave"}]) from (
             error
         )
-
-
-def _facts(row: dict[str, Any]) -> rules.FlagFacts:
-    return rules.FlagFacts(
-        last_discussed_at=_instant(row["last_discussed_at"]),
-        review_flagged_at=_instant(row["review_flagged_at"]),
-        consecutive_dnas=row["consecutive_dnas"],
-        open_alerts=row["open_alerts"],
-        phq9=rules.Scores(row["first_phq9"], row["latest_phq9"], row["phq9_sets"] or 0),
-        gad7=rules.Scores(row["first_gad7"], row["latest_gad7"], row["gad7_sets"] or 0),
-        latest_scored_session=row["latest_scored_session"],
-    )
 
 
 async def supervision_list(
@@ -170,7 +132,9 @@ async def supervision_list(
         rows: list[dict[str, Any]] = await Enrolment.raw(text, *args)
         items = []
         for row in rows[:limit]:
-            facts = _facts(row)
+            clinical = stored_flags(row)
+            last_discussed_at = _instant(row["last_discussed_at"])
+            review_flagged_at = _instant(row["review_flagged_at"])
             items.append(
                 SupervisionItem(
                     enrolment_id=_uuid(row["enrolment_id"]),
@@ -180,12 +144,21 @@ async def supervision_list(
                     given_name=row["given_name"],
                     family_name=row["family_name"],
                     enrolment_status=row["enrolment_status"],
-                    consecutive_dnas=facts.consecutive_dnas,
-                    last_discussed_at=facts.last_discussed_at,
-                    review_flagged_at=facts.review_flagged_at,
-                    latest_phq9=facts.phq9.latest,
-                    latest_gad7=facts.gad7.latest,
-                    flags=list(rules.flags(facts, now=now, dna_review_after=dna_review_after)),
+                    consecutive_dnas=row["consecutive_dnas"],
+                    last_discussed_at=last_discussed_at,
+                    review_flagged_at=review_flagged_at,
+                    latest_phq9=clinical.latest_phq9,
+                    latest_gad7=clinical.latest_gad7,
+                    flags=list(
+                        rules.listed_flags(
+                            clinical,
+                            last_discussed_at=last_discussed_at,
+                            review_flagged_at=review_flagged_at,
+                            consecutive_dnas=row["consecutive_dnas"],
+                            now=now,
+                            dna_review_after=dna_review_after,
+                        )
+                    ),
                 )
             )
         await audit.record_reads(by, "patient", [item.patient_id for item in items], now=now)

@@ -15,8 +15,12 @@ latest scored measure sets), the reasons go out, in a fixed order. The flags:
   discussion clears it;
 - ``not_discussed_recently``: last discussed 28 days ago or longer (four weeks).
 
-``groups.supervision`` filters the same conditions in SQL (built from these constants) so
-the list pages by keyset; this rule then names each listed enrolment's reasons.
+The three that come from the clinical record (open alert, severe score, no reliable
+improvement), with the latest scores, are worked out by ``clinical_flags`` and stored on
+the enrolment whenever its measure sets or alerts change, and nightly; the rest come from the
+enrolment's own columns and the time. ``groups.supervision`` filters the same conditions
+in SQL over those columns so the list pages by keyset; ``listed_flags`` then names each
+listed enrolment's reasons.
 """
 
 import enum
@@ -90,23 +94,66 @@ def no_reliable_improvement(facts: FlagFacts) -> bool:
     )
 
 
-def flags(facts: FlagFacts, *, now: datetime, dna_review_after: int) -> tuple[Flag, ...]:
-    """The enrolment's flags, in the order of ``Flag``; empty when none applies."""
+@dataclass(frozen=True)
+class ClinicalFlags:
+    """The flags that follow from the clinical record, kept on the enrolment row.
+
+    Worked out whenever a measure set or risk alert of the enrolment changes, and nightly
+    (``groups.supervision_flags``), so the list reads them instead of the history.
+    """
+
+    open_risk_alert: bool = False
+    severe_score: bool = False
+    no_reliable_improvement: bool = False
+    latest_phq9: int | None = None
+    latest_gad7: int | None = None
+
+
+def clinical_flags(facts: FlagFacts) -> ClinicalFlags:
+    """The open-alert, severe-score and improvement flags, with the latest scores."""
+    return ClinicalFlags(
+        open_risk_alert=facts.open_alerts > 0,
+        severe_score=(facts.phq9.latest is not None and facts.phq9.latest >= PHQ9_SEVERE)
+        or (facts.gad7.latest is not None and facts.gad7.latest >= GAD7_SEVERE),
+        no_reliable_improvement=no_reliable_improvement(facts),
+        latest_phq9=facts.phq9.latest,
+        latest_gad7=facts.gad7.latest,
+    )
+
+
+def listed_flags(
+    clinical: ClinicalFlags,
+    *,
+    last_discussed_at: datetime | None,
+    review_flagged_at: datetime | None,
+    consecutive_dnas: int,
+    now: datetime,
+    dna_review_after: int,
+) -> tuple[Flag, ...]:
+    """Every flag, in the order of ``Flag``: the stored clinical ones and those of time."""
     found: list[Flag] = []
-    if facts.last_discussed_at is None:
+    if last_discussed_at is None:
         found.append(Flag.NEW_ENROLMENT)
-    if facts.open_alerts > 0:
+    if clinical.open_risk_alert:
         found.append(Flag.OPEN_RISK_ALERT)
-    if (facts.phq9.latest is not None and facts.phq9.latest >= PHQ9_SEVERE) or (
-        facts.gad7.latest is not None and facts.gad7.latest >= GAD7_SEVERE
-    ):
+    if clinical.severe_score:
         found.append(Flag.SEVERE_SCORE)
-    if no_reliable_improvement(facts):
+    if clinical.no_reliable_improvement:
         found.append(Flag.NO_RELIABLE_IMPROVEMENT)
-    if facts.review_flagged_at is not None and facts.consecutive_dnas >= dna_review_after:
+    if review_flagged_at is not None and consecutive_dnas >= dna_review_after:
         found.append(Flag.CONSECUTIVE_DNAS)
-    if facts.last_discussed_at is not None and facts.last_discussed_at <= discussion_due_before(
-        now
-    ):
+    if last_discussed_at is not None and last_discussed_at <= discussion_due_before(now):
         found.append(Flag.NOT_DISCUSSED_RECENTLY)
     return tuple(found)
+
+
+def flags(facts: FlagFacts, *, now: datetime, dna_review_after: int) -> tuple[Flag, ...]:
+    """The enrolment's flags, in the order of ``Flag``; empty when none applies."""
+    return listed_flags(
+        clinical_flags(facts),
+        last_discussed_at=facts.last_discussed_at,
+        review_flagged_at=facts.review_flagged_at,
+        consecutive_dnas=facts.consecutive_dnas,
+        now=now,
+        dna_review_after=dna_review_after,
+    )

@@ -41,6 +41,7 @@ from groups.session_services.common import (
     session_rows,
     utc,
 )
+from groups.supervision_flags import refresh_group_clinical_flags
 from groups.tables import Group, GroupFacilitator, GroupSession
 from scheduling.booking_queries import service_zone
 from scheduling.bookings import (
@@ -185,6 +186,8 @@ async def move_session(
                 }
             ).where(GroupSession.id == session_id)
             await audit.record(by, f"{SESSION_ENTITY}.move", SESSION_ENTITY, session_id, now=now)
+            # Scores are ordered by session time: a move can change which is first or latest.
+            await refresh_group_clinical_flags(row["group_id"], now=now)
             await _cancel_pending_about(row["group_id"], session_id, now=now)
             await notify.session_moved(
                 row["group_id"], session_id, sequence, starts_at=starts_at, zone=zone, now=now

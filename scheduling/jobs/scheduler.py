@@ -20,6 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import
 
 from api.core import clock
 from api.core.settings import get_settings
+from groups.supervision_flags import refresh_all_clinical_flags
 from scheduling.delivery.settings import get_outbox_settings
 from scheduling.jobs import services
 from scheduling.jobs.leader import Leader, default_leader
@@ -60,6 +61,14 @@ def job_specs() -> list[JobSpec]:
         ),
         JobSpec(
             "risk_alerts.escalate", services.escalate_risk_alerts, IntervalTrigger(minutes=1), 120
+        ),
+        # Nightly at 02:30 service time (and, like every job, soon after the scheduler
+        # starts): the stored supervision flags worked out again from the clinical record.
+        JobSpec(
+            "supervision.refresh_flags",
+            refresh_all_clinical_flags,
+            CronTrigger(hour=2, minute=30, timezone=get_settings().service.time_zone),
+            12 * 3600,
         ),
         # Nightly at 03:30 service time; a night missed runs when the process is back.
         JobSpec(

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scheduling.delivery.settings import get_outbox_settings
 
 from api.core.actor import Role
 from api.core.database import write_transaction
 from api.core.settings import get_settings
 from groups import risk_alerts
 from groups.tables import Enrolment, RiskAlert
-from scheduling.delivery.settings import get_outbox_settings
 from scheduling.jobs import services
 from scheduling.jobs.leader import AdvisoryLockLeader, LeaseLeader
 from scheduling.jobs.scheduler import JobRunner, JobSpec, build_scheduler
@@ -37,6 +37,7 @@ def test_every_job_has_an_id_explicit_misfire_grace_and_coalescing_and_no_patien
         "enrolments.offer_expired_places",
         "risk_alerts.escalate",
         "outbox.retention",
+        "supervision.refresh_flags",
     }
     settings = {
         job_id: (job.misfire_grace_time, job.coalesce, job.max_instances, job.args, job.kwargs)
@@ -56,11 +57,13 @@ def test_every_job_has_an_id_explicit_misfire_grace_and_coalescing_and_no_patien
         ),
         "risk_alerts.escalate": (120, True, 1, (), {"job_id": "risk_alerts.escalate"}),
         "outbox.retention": (43200, True, 1, (), {"job_id": "outbox.retention"}),
+        "supervision.refresh_flags": (43200, True, 1, (), {"job_id": "supervision.refresh_flags"}),
     }
     assert str(jobs["outbox.dispatch"].trigger) == "interval[0:00:30]"
     assert str(jobs["reminders.sessions"].trigger) == "interval[0:05:00]"
     assert str(jobs["outbox.retention"].trigger) == "cron[hour='3', minute='30']"
     assert jobs["outbox.retention"].trigger.timezone.key == "Europe/London"
+    assert str(jobs["supervision.refresh_flags"].trigger) == "cron[hour='2', minute='30']"
     assert all(job.func == runner.run for job in jobs.values())
 
 
@@ -279,7 +282,7 @@ async def test_the_app_starts_the_scheduler_only_when_enabled(
         assert module._running is not None
         running, _ = module._running
         assert running.running
-        assert len(running.get_jobs()) == 7
+        assert len(running.get_jobs()) == len(module.job_specs())
         await module.stop_background_jobs()
         assert module._running is None
         assert not running.running

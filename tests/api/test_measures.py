@@ -415,8 +415,9 @@ async def test_group_entry_costs_a_few_queries_plus_one_audit_row_per_set(
             headers=cohort.facilitator.headers,
         )
     assert response.status_code == 201
-    # session, access (2), enrolments, insert, select, final select, alerts: 8; audit: 24
-    assert queries.count <= len(sets) + 8
+    # session, access (2), enrolments, insert, select, the supervision flags' facts and
+    # their update, final select, alerts: 10; audit: 24
+    assert queries.count <= len(sets) + 10
 
 
 async def test_a_cancelled_session_takes_no_measures(
