@@ -20,7 +20,10 @@ Every number cites its source. Sources:
 - [NHSDD] NHS Data Dictionary, PHQ-9 / GAD-7 score data elements: one or two items
   missing, prorate (each takes the mean of the answered items); more, no total.
 - [LOINC] LOINC panels 44249-1 (PHQ-9; total 44261-6, items 44250-9..44260-8) and
-  69737-5 (GAD-7; total 70274-6, items as listed). WSAS has no LOINC panel we cite.
+  69737-5 (GAD-7; total 70274-6, items as listed). Each item's code, in order, was
+  checked against the panels' members as HL7's FHIR implementation guides code them
+  (Structured Data Capture's PHQ-9 and the personal health record guide's GAD-7
+  questionnaires). WSAS has no LOINC panel we cite.
 """
 
 from collections.abc import Mapping
