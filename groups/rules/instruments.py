@@ -21,9 +21,9 @@ Every number cites its source. Sources:
   missing, prorate (each takes the mean of the answered items); more, no total.
 - [LOINC] LOINC panels 44249-1 (PHQ-9; total 44261-6, items 44250-9..44260-8) and
   69737-5 (GAD-7; total 70274-6, items as listed). Each item's code, in order, was
-  checked against the panels' members as HL7's FHIR implementation guides code them
-  (Structured Data Capture's PHQ-9 and the personal health record guide's GAD-7
-  questionnaires). WSAS has no LOINC panel we cite.
+  checked against published FHIR questionnaires that code the panels' members (among
+  them the GAD-7 of HL7's personal health record guide), not against LOINC's own
+  release files, which this project does not hold. WSAS has no LOINC panel we cite.
 """
 
 from collections.abc import Mapping
