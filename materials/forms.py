@@ -21,9 +21,8 @@ from api.core.database import (
 from api.core.errors import NotFound
 from api.core.schemas import DEFAULT_PAGE_SIZE, Page, encode_cursor
 from api.identity import audit
-from api.identity.versioning import write_versioned
-from materials.errors import DraftExists, DuplicateSlug, VersionPublished
-from materials.modules import DRAFT, PUBLISHED, require_admin, require_reader, slug_after
+from materials.errors import DraftExists, DuplicateSlug
+from materials.modules import require_admin, require_reader, slug_after
 from materials.schemas.forms import (
     FormCreate,
     FormRead,
@@ -33,6 +32,7 @@ from materials.schemas.forms import (
     stored_fields,
 )
 from materials.tables import HomeworkForm, HomeworkFormVersion
+from materials.versioning import DRAFT, PUBLISHED, publish_draft, require_draft, update_draft
 
 BUILT_IN_DIR = Path(__file__).with_name("forms")
 BUILT_IN_SLUGS = (
@@ -155,17 +155,7 @@ async def create_form_version(
 
 
 async def _require_draft(version_id: UUID) -> None:
-    row = await for_update(
-        HomeworkFormVersion.select(HomeworkFormVersion.status).where(
-            HomeworkFormVersion.id == version_id
-        )
-    ).first()
-    if row is None:
-        raise NotFound("No form version with this id.")
-    if row["status"] != DRAFT:
-        raise VersionPublished(
-            "A published version never changes: create a new draft version to edit it."
-        )
+    await require_draft(HomeworkFormVersion, version_id, missing="No form version with this id.")
 
 
 async def update_form_version(
@@ -189,12 +179,15 @@ async def update_form_version(
         values[HomeworkFormVersion.fields] = stored_fields(changes.fields)
     async with write_transaction():
         await _require_draft(version_id)
-        if await write_versioned(
-            HomeworkFormVersion, version_id, values, expected_version=expected_version, now=now
-        ):
-            await audit.record(
-                by, "homework_form_version.update", "homework_form_version", version_id, now=now
-            )
+        await update_draft(
+            HomeworkFormVersion,
+            version_id,
+            values,
+            entity="homework_form_version",
+            expected_version=expected_version,
+            by=by,
+            now=now,
+        )
     return await get_form_version(version_id, by=by)
 
 
@@ -205,19 +198,13 @@ async def publish_form_version(
     require_admin(by)
     async with write_transaction():
         await _require_draft(version_id)
-        await write_versioned(
+        await publish_draft(
             HomeworkFormVersion,
             version_id,
-            {
-                HomeworkFormVersion.status: PUBLISHED,
-                HomeworkFormVersion.published_at: now,
-                HomeworkFormVersion.published_by: by.user_id,
-            },
+            entity="homework_form_version",
             expected_version=expected_version,
+            by=by,
             now=now,
-        )
-        await audit.record(
-            by, "homework_form_version.publish", "homework_form_version", version_id, now=now
         )
     return await get_form_version(version_id, by=by)
 

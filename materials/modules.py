@@ -24,9 +24,8 @@ from api.core.database import (
 from api.core.errors import Forbidden, InvalidInput, NotFound
 from api.core.schemas import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
 from api.identity import audit
-from api.identity.versioning import write_versioned
 from groups.schemas.courses import language_tag
-from materials.errors import DraftExists, DuplicateSlug, VersionPublished
+from materials.errors import DraftExists, DuplicateSlug
 from materials.rules.choice import choose_variant
 from materials.rules.markdown import render
 from materials.schemas.modules import (
@@ -41,9 +40,8 @@ from materials.schemas.modules import (
     VariantSummary,
 )
 from materials.tables import Attachment, Module, ModuleVersion
+from materials.versioning import DRAFT, PUBLISHED, publish_draft, require_draft, update_draft
 
-DRAFT = "draft"
-PUBLISHED = "published"
 READERS = (Role.ADMIN, Role.FACILITATOR, Role.SUPERVISOR)
 ATTACHMENT_URL = "/api/v1/attachments/{id}/content"
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -255,15 +253,7 @@ async def create_version(
 
 
 async def _require_draft(version_id: UUID) -> None:
-    row = await for_update(
-        ModuleVersion.select(ModuleVersion.status).where(ModuleVersion.id == version_id)
-    ).first()
-    if row is None:
-        raise NotFound("No module version with this id.")
-    if row["status"] != DRAFT:
-        raise VersionPublished(
-            "A published version never changes: create a new draft version to edit it."
-        )
+    await require_draft(ModuleVersion, version_id, missing="No module version with this id.")
 
 
 async def update_version(
@@ -290,10 +280,15 @@ async def update_version(
         await _require_draft(version_id)
         if changes.attachments is not None:
             await _check_attachments(changes.attachments)
-        if await write_versioned(
-            ModuleVersion, version_id, values, expected_version=expected_version, now=now
-        ):
-            await audit.record(by, "module_version.update", "module_version", version_id, now=now)
+        await update_draft(
+            ModuleVersion,
+            version_id,
+            values,
+            entity="module_version",
+            expected_version=expected_version,
+            by=by,
+            now=now,
+        )
     return await get_version(version_id, by=by)
 
 
@@ -304,18 +299,14 @@ async def publish_version(
     require_admin(by)
     async with write_transaction():
         await _require_draft(version_id)
-        await write_versioned(
+        await publish_draft(
             ModuleVersion,
             version_id,
-            {
-                ModuleVersion.status: PUBLISHED,
-                ModuleVersion.published_at: now,
-                ModuleVersion.published_by: by.user_id,
-            },
+            entity="module_version",
             expected_version=expected_version,
+            by=by,
             now=now,
         )
-        await audit.record(by, "module_version.publish", "module_version", version_id, now=now)
     return await get_version(version_id, by=by)
 
 
