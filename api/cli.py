@@ -81,6 +81,8 @@ def _serve(host: str, port: int) -> int:
     # The background jobs run in the API process unless told otherwise (several API
     # processes: set it to false and run ``stepwise worker``).
     os.environ.setdefault("STEPWISE_SCHEDULER_ENABLED", "true")
+    # Read again with it: the settings read earlier (the signing-key check) were without it.
+    get_settings.cache_clear()
     settings = get_settings()
     print(f"Serving Stepwise on http://{host}:{port}")
     print(f"Interactive API docs: http://{host}:{port}/schema/swagger")

@@ -28,7 +28,6 @@ from scheduling.booking_queries import service_zone
 from scheduling.delivery.base import Address, Channel, Delivery, DeliveryResult, Outcome
 from scheduling.delivery.inbox import InboxCopy, inbox_row, one_entry_per_message
 from scheduling.delivery.recipients import Recipient, RecipientDirectory
-from scheduling.delivery.settings import get_outbox_settings
 from scheduling.rules.channels import EMAIL, LETTER, SMS, is_consented
 from scheduling.rules.clinical_words import forbidden_words_in, forbidden_words_in_values
 from scheduling.rules.quiet_hours import send_at
@@ -166,7 +165,6 @@ class Dispatcher:
         self._directory = directory
         self._now = now
         self._messaging = get_settings().messaging
-        self._outbox = get_outbox_settings()
         self._zone = service_zone()
         self._outcomes: list[tuple[UUID, Mapping[Any, Any]]] = []
         self._inbox: list[InboxCopy] = []
@@ -189,8 +187,8 @@ class Dispatcher:
         report = DispatchReport()
         rows = await claim_due(
             self._now,
-            limit=limit or self._outbox.dispatch_batch,
-            lease=timedelta(seconds=self._outbox.sending_lease_seconds),
+            limit=limit or self._messaging.dispatch_batch,
+            lease=timedelta(seconds=self._messaging.sending_lease_seconds),
         )
         report.claimed = len(rows)
         recipients = await self._recipients(rows)
@@ -319,8 +317,8 @@ class Dispatcher:
             return await self._fail(row, result.error, attempts=attempts)
         delay = retry_delay(
             attempts,
-            base_seconds=self._outbox.retry_base_seconds,
-            max_seconds=self._outbox.retry_max_seconds,
+            base_seconds=self._messaging.retry_base_seconds,
+            max_seconds=self._messaging.retry_max_seconds,
         )
         await self._finish(
             row["id"],

@@ -13,10 +13,10 @@ from api.core.actor import Actor, Role
 from api.core.database import write_transaction
 from api.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from api.core.schemas import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
+from api.core.settings import get_settings
 from api.identity import audit
 from groups.access import Side, facilitates_patient, require_group_access
 from groups.tables import Enrolment, Patient
-from scheduling.delivery.settings import get_outbox_settings
 from scheduling.schemas.outbox import MessageTemplateRead, OutboxMessageRead, TemplateText
 from scheduling.tables import OutboxMessage
 from scheduling.templates import templates
@@ -172,7 +172,7 @@ async def resend_message(message_id: UUID, *, by: Actor, now: datetime) -> Outbo
 
 def message_templates() -> Page[MessageTemplateRead]:
     """Every message kind with its wording; one page (the list is short and fixed)."""
-    notify_ids = get_outbox_settings().notify_template_ids
+    notify_ids = get_settings().messaging.notify_template_ids
     items = [
         MessageTemplateRead(
             key=entry.key,

@@ -17,10 +17,10 @@ from typing import Any
 from uuid import UUID
 
 from api.core.database import write_transaction
+from api.core.settings import get_settings
 from groups.rules.enrolment import PLACE_HOLDING, holds_place
 from groups.tables import Enrolment, GroupSession
 from scheduling.booking_queries import service_zone
-from scheduling.delivery.settings import get_outbox_settings
 from scheduling.jobs.recipients import patient_preferences
 from scheduling.outbox import OutgoingMessage, queue_messages
 from scheduling.rules import reminders as rules
@@ -93,7 +93,7 @@ def reminder_channels(preferences: Any) -> list[str]:
 
 def configured_offsets() -> list[rules.Offset]:
     """The offsets from settings (STEPWISE_REMINDER_OFFSETS, default ["2d", "2h"])."""
-    return [rules.parse_offset(text) for text in get_outbox_settings().reminder_offsets]
+    return [rules.parse_offset(text) for text in get_settings().messaging.reminder_offsets]
 
 
 async def _sessions(now: datetime, longest: timedelta) -> list[dict[str, Any]]:
@@ -250,7 +250,7 @@ async def queue_questionnaire_nudges(
     a last score if they do not come back. Default: one day before (settings).
     """
     if offsets is None:
-        texts = get_outbox_settings().questionnaire_nudge_offsets
+        texts = get_settings().messaging.questionnaire_nudge_offsets
         offsets = [rules.parse_offset(text) for text in texts]
     return await _queue_before_sessions(QUESTIONNAIRE_NUDGE, offsets, now=now)
 

@@ -122,7 +122,7 @@ class ClinicalSettings(BaseSettings):
 
 
 class MessagingSettings(BaseSettings):
-    """The outbox: which channel delivers, quiet hours, provider credentials."""
+    """The outbox and its jobs: delivery, quiet hours, providers, reminders, dispatch."""
 
     model_config = _COMMON
 
@@ -131,12 +131,29 @@ class MessagingSettings(BaseSettings):
     quiet_hours_end: int = Field(default=8, ge=0, le=23)
     notify_api_key: SecretStr | None = None
     notify_base_url: str = ""
+    # GOV.UK Notify template id per message kind, e.g. {"session_reminder": "<uuid>"}.
+    notify_template_ids: dict[str, str] = Field(default_factory=dict)
     # The bearer token GOV.UK Notify sends with received texts; unset, the callback is shut.
     notify_callback_token: SecretStr | None = None
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_sender: str = "stepwise@localhost"
     max_attempts: int = Field(default=5, ge=1, le=50)
+    outbox_dir: str = ""  # the development channel's files; empty: <var_dir>/outbox
+    # "2d" is two calendar days before at the same local time; "2h" is two hours before.
+    reminder_offsets: list[str] = Field(default_factory=lambda: ["2d", "2h"])
+    questionnaire_nudge_offsets: list[str] = Field(default_factory=lambda: ["1d"])
+    dispatch_batch: int = Field(default=100, ge=1, le=1000)
+    dispatch_interval_seconds: int = Field(default=30, ge=1, le=3600)
+    # How long a claimed ("sending") message is left alone before it is tried again.
+    sending_lease_seconds: int = Field(default=300, ge=10, le=86400)
+    retry_base_seconds: int = Field(default=60, ge=1, le=3600)
+    retry_max_seconds: int = Field(default=6 * 3600, ge=1, le=7 * 86400)
+    retention_days: int = Field(default=90, ge=1, le=3650)
+    # Off unless asked for: `stepwise serve`, `demo` and `worker` turn it on (so tests, the
+    # benchmark and extra API processes never run jobs by accident).
+    scheduler_enabled: bool = False
+    scheduler_lease_seconds: int = Field(default=90, ge=10, le=3600)
 
 
 class MaterialsSettings(BaseSettings):

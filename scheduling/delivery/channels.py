@@ -8,7 +8,6 @@ from scheduling.delivery.base import Channel, Delivery, DeliveryResult, Outcome
 from scheduling.delivery.development import DevelopmentChannel
 from scheduling.delivery.inbox import InboxChannel
 from scheduling.delivery.notify import NotifyChannel
-from scheduling.delivery.settings import get_outbox_settings
 from scheduling.delivery.smtp import SmtpChannel
 from scheduling.rules.channels import EMAIL, IN_APP, LETTER, SMS
 
@@ -25,7 +24,7 @@ class _Unavailable:
 
 def outbox_directory() -> Path:
     """Where the development channel writes: STEPWISE_OUTBOX_DIR or <var_dir>/outbox."""
-    configured = get_outbox_settings().outbox_dir
+    configured = get_settings().messaging.outbox_dir
     return Path(configured) if configured else get_settings().service.var_dir / "outbox"
 
 
@@ -47,7 +46,7 @@ def configured_channels(now: datetime) -> dict[str, Channel]:
             return routes
         notify = NotifyChannel(
             key.get_secret_value(),
-            get_outbox_settings().notify_template_ids,
+            messaging.notify_template_ids,
             messaging.notify_base_url,
         )
         routes.update(dict.fromkeys((SMS, EMAIL, LETTER), notify))

@@ -21,7 +21,6 @@ from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import
 from api.core import clock
 from api.core.settings import get_settings
 from groups.supervision_flags import refresh_all_clinical_flags
-from scheduling.delivery.settings import get_outbox_settings
 from scheduling.jobs import services
 from scheduling.jobs.leader import Leader, default_leader
 
@@ -40,12 +39,12 @@ class JobSpec:
 
 def job_specs() -> list[JobSpec]:
     """Every background job."""
-    settings = get_outbox_settings()
+    messaging = get_settings().messaging
     return [
         JobSpec(
             "outbox.dispatch",
             services.dispatch_outbox,
-            IntervalTrigger(seconds=settings.dispatch_interval_seconds),
+            IntervalTrigger(seconds=messaging.dispatch_interval_seconds),
             misfire_grace_seconds=60,
         ),
         JobSpec("reminders.sessions", services.queue_reminders, IntervalTrigger(minutes=5), 300),
@@ -103,10 +102,8 @@ class JobRunner:
 
 def build_scheduler(leader: Leader | None = None) -> tuple[AsyncIOScheduler, JobRunner]:
     """A scheduler with every job added (not started)."""
-    settings = get_outbox_settings()
-    runner = JobRunner(
-        leader or default_leader(timedelta(seconds=settings.scheduler_lease_seconds)), job_specs()
-    )
+    lease = timedelta(seconds=get_settings().messaging.scheduler_lease_seconds)
+    runner = JobRunner(leader or default_leader(lease), job_specs())
     # APScheduler logs every run at INFO; keep its warnings (misfires) and errors only.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     scheduler = AsyncIOScheduler(timezone=UTC)
@@ -132,7 +129,7 @@ _running: tuple[AsyncIOScheduler, JobRunner] | None = None
 async def start_background_jobs() -> None:
     """Start the scheduler in this process if STEPWISE_SCHEDULER_ENABLED (app startup)."""
     global _running
-    if not get_outbox_settings().scheduler_enabled or _running is not None:
+    if not get_settings().messaging.scheduler_enabled or _running is not None:
         return
     _running = build_scheduler()
     _running[0].start()

@@ -15,7 +15,6 @@ from groups import enrolments, risk_alerts
 from groups.rules.groups import CLOSED
 from groups.tables import Enrolment
 from scheduling.delivery.channels import configured_channels
-from scheduling.delivery.settings import get_outbox_settings
 from scheduling.dispatcher import DispatchReport, dispatch_due
 from scheduling.jobs.homework import queue_homework_reminders
 from scheduling.jobs.recipients import ServiceDirectory
@@ -37,7 +36,7 @@ SUPERVISOR = "supervisor"
 async def dispatch_outbox(*, now: datetime) -> DispatchReport:
     """Send due messages, batch after batch, until none is due (or the tick's cap)."""
     total = DispatchReport()
-    batch = get_outbox_settings().dispatch_batch
+    batch = get_settings().messaging.dispatch_batch
     channels = configured_channels(now)
     directory = ServiceDirectory()
     for _ in range(MAX_BATCHES_PER_TICK):
@@ -155,7 +154,7 @@ async def purge_message_bodies(*, now: datetime, days: int | None = None) -> Ret
     staff can still see that a message went. Clinical records, alerts, the inbox and the
     audit log are not touched.
     """
-    keep = timedelta(days=days if days is not None else get_outbox_settings().retention_days)
+    keep = timedelta(days=days if days is not None else get_settings().messaging.retention_days)
     async with write_transaction():
         rows = (
             await OutboxMessage.update(

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scheduling.delivery.settings import get_outbox_settings
 
 from api.core.actor import Role
 from api.core.database import write_transaction
@@ -130,30 +129,27 @@ async def test_a_tick_runs_only_on_the_leader_and_logs_failures_without_their_te
 async def test_the_dispatch_job_sends_through_the_configured_development_channel(
     database: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("STEPWISE_OUTBOX_DIR", str(tmp_path))
-    monkeypatch.setenv("STEPWISE_DISPATCH_BATCH", "2")
-    get_outbox_settings.cache_clear()
-    try:
-        patient = await make_patient()
-        async with write_transaction():
-            await queue_messages(
-                [
-                    OutgoingMessage(
-                        "patient",
-                        str(patient.id),
-                        "sms",
-                        "session_cancelled",
-                        f"k{number}",
-                        NOW,
-                        {"name": "Pat", "starts": "Monday 11 January at 10:00"},
-                    )
-                    for number in range(5)
-                ],
-                now=NOW,
-            )
-        report = await services.dispatch_outbox(now=NOW)
-    finally:
-        get_outbox_settings.cache_clear()
+    messaging = get_settings().messaging
+    monkeypatch.setattr(messaging, "outbox_dir", str(tmp_path))
+    monkeypatch.setattr(messaging, "dispatch_batch", 2)
+    patient = await make_patient()
+    async with write_transaction():
+        await queue_messages(
+            [
+                OutgoingMessage(
+                    "patient",
+                    str(patient.id),
+                    "sms",
+                    "session_cancelled",
+                    f"k{number}",
+                    NOW,
+                    {"name": "Pat", "starts": "Monday 11 January at 10:00"},
+                )
+                for number in range(5)
+            ],
+            now=NOW,
+        )
+    report = await services.dispatch_outbox(now=NOW)
     assert (report.claimed, report.sent) == (5, 5)
     assert len(_files(tmp_path)) == 5
 
@@ -272,12 +268,10 @@ async def test_the_app_starts_the_scheduler_only_when_enabled(
 ) -> None:
     from scheduling.jobs import scheduler as module
 
-    get_outbox_settings.cache_clear()
     try:
         await module.start_background_jobs()
         assert module._running is None  # off by default (tests, benchmark, extra processes)
-        monkeypatch.setenv("STEPWISE_SCHEDULER_ENABLED", "true")
-        get_outbox_settings.cache_clear()
+        monkeypatch.setattr(get_settings().messaging, "scheduler_enabled", True)
         await module.start_background_jobs()
         assert module._running is not None
         running, _ = module._running
@@ -288,4 +282,3 @@ async def test_the_app_starts_the_scheduler_only_when_enabled(
         assert not running.running
     finally:
         await module.stop_background_jobs()
-        get_outbox_settings.cache_clear()

@@ -22,7 +22,6 @@ from api.core.settings import get_settings
 from scheduling.delivery.base import Channel, Delivery, DeliveryResult
 from scheduling.delivery.development import DevelopmentChannel
 from scheduling.delivery.inbox import InboxChannel
-from scheduling.delivery.settings import get_outbox_settings
 from scheduling.dispatcher import dispatch_due
 from scheduling.jobs.leader import default_leader
 from scheduling.jobs.recipients import ServiceDirectory
@@ -58,7 +57,7 @@ async def main() -> None:
     now = datetime.fromisoformat(args.now)
     outdir = Path(args.outdir)
     await open_pool(get_settings().database)
-    leader = default_leader(timedelta(seconds=get_outbox_settings().scheduler_lease_seconds))
+    leader = default_leader(timedelta(seconds=get_settings().messaging.scheduler_lease_seconds))
     try:
         for _ in range(args.rounds):
             if args.leader and not await leader.is_leader(now):
