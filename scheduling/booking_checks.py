@@ -1,9 +1,10 @@
 """May the venue be used for a local slot?
 
-Loads that day's hours and closures, applies the pure rules, and raises the problem of
-the first rule broken (closure, bank holiday, hours).
+Applies the pure rules to the venue's hours and closures that day and raises the problem
+of the first rule broken (closure, bank holiday, hours).
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from api.core.errors import Conflict
@@ -23,10 +24,11 @@ from scheduling.tables import Closure, OpeningHours
 
 
 async def ensure_venue_allows(room: dict[str, Any], slot: LocalSlot) -> None:
-    """Raise the first venue rule the slot breaks.
+    """Raise the first venue rule the slot breaks, loading that day's hours and closures.
 
-    ``room`` carries venue_id, venue_name and opens_on_bank_holidays. Two indexed queries:
-    that weekday's hours and that date's closures.
+    ``room`` carries venue_id, venue_name and opens_on_bank_holidays. Two indexed queries.
+    (The booking service reads the hours and closures with the venue and calls
+    ``check_venue_rules``.)
     """
     venue_id = room["venue_id"]
     hours = await OpeningHours.select(
@@ -35,14 +37,33 @@ async def ensure_venue_allows(room: dict[str, Any], slot: LocalSlot) -> None:
     closures = await Closure.select(Closure.start_date, Closure.end_date, Closure.reason).where(
         Closure.venue == venue_id, Closure.start_date <= slot.day, Closure.end_date >= slot.day
     )
+    check_venue_rules(
+        room,
+        slot,
+        [OpeningRange(**row) for row in hours],
+        [ClosureSpan(**row) for row in closures],
+    )
+
+
+def check_venue_rules(
+    venue: dict[str, Any],
+    slot: LocalSlot,
+    opening: Sequence[OpeningRange],
+    closures: Sequence[ClosureSpan],
+) -> None:
+    """Raise the first venue rule the slot breaks.
+
+    ``venue`` carries venue_name and opens_on_bank_holidays; ``opening`` and ``closures``
+    are the venue's hours that weekday and its closures over the date.
+    """
     failures = rule_failures(
         slot,
-        opening=[OpeningRange(**row) for row in hours],
-        closures=[ClosureSpan(**row) for row in closures],
-        opens_on_bank_holidays=room["opens_on_bank_holidays"],
+        opening=opening,
+        closures=closures,
+        opens_on_bank_holidays=bool(venue["opens_on_bank_holidays"]),
     )
     if failures:
-        raise venue_problem(failures[0], room["venue_name"])
+        raise venue_problem(failures[0], venue["venue_name"])
 
 
 def venue_problem(failure: RuleFailure, venue_name: str) -> Conflict:

@@ -12,6 +12,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from api.core.errors import InvalidInput, NotFound
+from api.core.prepared import PreparedSelect
 from api.core.schemas import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
 from api.core.settings import get_settings
 from scheduling.rules.booking import MAX_SLOT_LENGTH
@@ -64,27 +65,39 @@ async def get_booking(booking_id: UUID) -> BookingRead:
     return booking_read(row, service_zone())
 
 
-async def find_clash(
-    room_id: UUID, starts_at: datetime, ends_at: datetime, *, other_than: UUID | None = None
-) -> dict[str, Any] | None:
-    """The earliest non-cancelled booking of the room overlapping ``[starts_at, ends_at)``."""
+def _clash_query(
+    room_id: Any, after: Any, starts_at: Any, ends_at: Any, other_than: Any = None
+) -> Any:
     conditions: list[Any] = [
         RoomBooking.room == room_id,
         # No booking is longer than MAX_SLOT_LENGTH: bounds the index range scanned.
-        RoomBooking.starts_at > starts_at - MAX_SLOT_LENGTH,
+        RoomBooking.starts_at > after,
         RoomBooking.starts_at < ends_at,
         RoomBooking.ends_at > starts_at,
         RoomBooking.status != CANCELLED,
     ]
     if other_than is not None:
         conditions.append(RoomBooking.id != other_than)
-    row: dict[str, Any] | None = (
-        await RoomBooking.select(RoomBooking.id, RoomBooking.starts_at, RoomBooking.ends_at)
+    return (
+        RoomBooking.select(RoomBooking.id, RoomBooking.starts_at, RoomBooking.ends_at)
         .where(*conditions)
         .order_by(RoomBooking.starts_at)
         .first()
     )
-    return row
+
+
+_CLASH = PreparedSelect(_clash_query, arity=4)
+_CLASH_OTHER_THAN = PreparedSelect(_clash_query, arity=5)
+
+
+async def find_clash(
+    room_id: UUID, starts_at: datetime, ends_at: datetime, *, other_than: UUID | None = None
+) -> dict[str, Any] | None:
+    """The earliest non-cancelled booking of the room overlapping ``[starts_at, ends_at)``."""
+    after = starts_at - MAX_SLOT_LENGTH
+    if other_than is None:
+        return await _CLASH.first(room_id, after, starts_at, ends_at)
+    return await _CLASH_OTHER_THAN.first(room_id, after, starts_at, ends_at, other_than)
 
 
 def local_dates(raw_from: str | None, raw_to: str | None) -> tuple[date, date]:

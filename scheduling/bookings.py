@@ -21,9 +21,10 @@ from asyncpg.exceptions import ExclusionViolationError  # type: ignore[import-un
 from api.core.actor import Actor, Role
 from api.core.database import for_update, is_postgres, write_transaction
 from api.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from api.core.prepared import PreparedSelect
 from api.identity import audit
 from api.identity.versioning import require_current_version
-from scheduling.booking_checks import ensure_venue_allows, venue_problem
+from scheduling.booking_checks import check_venue_rules, venue_problem
 from scheduling.booking_queries import (
     BOOKING_COLUMNS,
     CANCELLED,
@@ -37,7 +38,7 @@ from scheduling.rules import booking as rules
 from scheduling.rules.opening import ClosureSpan, OpeningRange
 from scheduling.rules.wallclock import AmbiguousLocalTime, NonexistentLocalTime, to_instant
 from scheduling.schemas.bookings import BookingCreate, BookingRead, BookingUpdate
-from scheduling.tables import Closure, OpeningHours, Room, RoomBooking
+from scheduling.tables import Closure, Room, RoomBooking, Venue
 
 _ENTITY = "room_booking"
 
@@ -78,28 +79,105 @@ def _check_subject(kind: str | None, subject_id: str | None) -> None:
         raise InvalidInput([{"field": missing, "reason": "give subject_kind and subject_id both"}])
 
 
-async def _room_for_booking(room_id: UUID) -> dict[str, Any]:
-    """The room and its venue's facts, the room locked until commit; 404 or 409 Archived."""
+def _room_to_lock(room_id: Any) -> Any:
     query = Room.select(
-        Room.id,
-        Room.name,
-        Room.is_archived,
-        Room.venue.as_alias("venue_id"),
-        Room.venue.name.as_alias("venue_name"),
-        Room.venue.is_archived.as_alias("venue_is_archived"),
-        Room.venue.opens_on_bank_holidays.as_alias("opens_on_bank_holidays"),
+        Room.id, Room.name, Room.is_archived, Room.venue.as_alias("venue_id")
     ).where(Room.id == room_id)
     if is_postgres():
         # Bookings of one room queue here; NO KEY UPDATE lets other rows reference the room.
-        query = query.lock_rows("NO KEY UPDATE", of=(Room,))
-    room: dict[str, Any] | None = await query.first()
+        return query.lock_rows("NO KEY UPDATE")
+    return query
+
+
+_ROOM_LOCKED = PreparedSelect(_room_to_lock, arity=1)
+# The venue's facts, read in a statement of their own once the room is locked: a change
+# to the venue (archive, hours, closures) locks its room rows first, so a booking queued
+# behind one reads what it committed. (A join in the locking statement would re-read
+# only the room's row when the lock is granted, and see the venue as it was before.)
+_VENUE_COLUMNS = (
+    "SELECT v.name AS venue_name, v.is_archived AS venue_is_archived, "
+    "v.opens_on_bank_holidays AS opens_on_bank_holidays, o.weekday AS weekday, "
+    "o.opens_at AS opens_at, o.closes_at AS closes_at"
+)
+_VENUE_ON_DAY = PreparedSelect(
+    lambda venue_id, weekday, day: Venue.raw(
+        _VENUE_COLUMNS + ", c.start_date AS start_date, c.end_date AS end_date, "
+        "c.reason AS reason FROM venue v "
+        "LEFT JOIN opening_hours o ON o.venue = v.id AND o.weekday = {} "
+        "LEFT JOIN closure c ON c.venue = v.id AND c.start_date <= {} AND c.end_date >= {} "
+        "WHERE v.id = {}",
+        weekday,
+        day,
+        day,
+        venue_id,
+    ),
+    arity=3,
+)
+_INSERT_COLUMNS = (
+    "id",
+    "room",
+    "starts_at",
+    "ends_at",
+    "purpose",
+    "status",
+    "booked_by",
+    "subject_kind",
+    "subject_id",
+    "version",
+    "created_at",
+    "updated_at",
+)
+# Run through PreparedSelect for its compile-once; it answers no rows.
+_INSERT = PreparedSelect(
+    lambda *values: RoomBooking.raw(
+        f"INSERT INTO room_booking ({', '.join(_INSERT_COLUMNS)}) "  # noqa: S608 - fixed names
+        f"VALUES ({', '.join('{}' for _ in _INSERT_COLUMNS)})",
+        *values,
+    ),
+    arity=len(_INSERT_COLUMNS),
+)
+
+
+async def _lock_room(room_id: UUID) -> dict[str, Any]:
+    """The room, locked until commit (PostgreSQL); 404 if there is none."""
+    room = await _ROOM_LOCKED.first(room_id)
     if room is None:
         raise NotFound("No room with this id.", field="room_id")
-    if room["venue_is_archived"]:
-        raise Archived(f"{room['venue_name']} is archived and takes no new bookings.")
+    return room
+
+
+def _venue_facts(room: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The room with its venue's facts; 409 Archived if the venue or the room is."""
+    if not rows:  # pragma: no cover - the room's foreign key holds its venue
+        raise NotFound("No room with this id.", field="room_id")
+    venue = rows[0]
+    if venue["venue_is_archived"]:
+        raise Archived(f"{venue['venue_name']} is archived and takes no new bookings.")
     if room["is_archived"]:
         raise Archived(f"{room['name']} is archived and takes no new bookings.")
-    return room
+    return {
+        **room,
+        "venue_name": venue["venue_name"],
+        "opens_on_bank_holidays": bool(venue["opens_on_bank_holidays"]),
+    }
+
+
+def _opening(rows: list[dict[str, Any]]) -> list[OpeningRange]:
+    spans = dict.fromkeys(
+        (row["weekday"], row["opens_at"], row["closes_at"])
+        for row in rows
+        if row["opens_at"] is not None
+    )
+    return [OpeningRange(*span) for span in spans]
+
+
+def _closures(rows: list[dict[str, Any]]) -> list[ClosureSpan]:
+    spans = dict.fromkeys(
+        (row["start_date"], row["end_date"], row["reason"])
+        for row in rows
+        if row["start_date"] is not None
+    )
+    return [ClosureSpan(*span) for span in spans]
 
 
 async def _ensure_bookable(
@@ -111,8 +189,11 @@ async def _ensure_bookable(
     other_than: UUID | None = None,
 ) -> None:
     """Every rule but the slot's shape: room and venue live, venue open, room free."""
-    room = await _room_for_booking(room_id)
-    await ensure_venue_allows(room, rules.local_slot(starts_at, ends_at, zone))
+    room = await _lock_room(room_id)
+    slot = rules.local_slot(starts_at, ends_at, zone)
+    rows = await _VENUE_ON_DAY.fetch(room["venue_id"], slot.day.weekday(), slot.day)
+    venue = _venue_facts(room, rows)
+    check_venue_rules(venue, slot, _opening(rows), _closures(rows))
     clash = await find_clash(room_id, starts_at, ends_at, other_than=other_than)
     if clash is not None:
         raise room_unavailable(clash, zone)
@@ -182,7 +263,8 @@ async def book_in_transaction(
         updated_at=now,
     )
     await _ensure_bookable(room_id, starts_at, ends_at, zone)
-    await row.save()
+    await _INSERT.fetch(*(getattr(row, column) for column in _INSERT_COLUMNS))
+    row._exists_in_db = True
     await audit.record(by, f"{_ENTITY}.create", _ENTITY, row.id, now=now)
     return row
 
@@ -208,21 +290,22 @@ def _first_overlap(
 
 async def _venue_days(
     room: dict[str, Any], slots: Sequence[rules.LocalSlot]
-) -> tuple[list[OpeningRange], list[ClosureSpan]]:
-    """The venue's hours on the series' weekdays and closures over its dates: two queries."""
+) -> tuple[dict[str, Any], list[OpeningRange], list[ClosureSpan]]:
+    """The venue's facts and hours on the series' weekdays, and its closures: two queries."""
     days = [slot.day for slot in slots]
-    hours = await OpeningHours.select(
-        OpeningHours.weekday, OpeningHours.opens_at, OpeningHours.closes_at
-    ).where(
-        OpeningHours.venue == room["venue_id"],
-        OpeningHours.weekday.is_in(sorted({day.weekday() for day in days})),
+    weekdays = ", ".join(str(weekday) for weekday in sorted({day.weekday() for day in days}))
+    rows = await Venue.raw(
+        f"{_VENUE_COLUMNS} FROM venue v LEFT JOIN opening_hours o "
+        f"ON o.venue = v.id AND o.weekday IN ({weekdays}) WHERE v.id = {{}}",
+        room["venue_id"],
     )
+    venue = _venue_facts(room, rows)
     closures = await Closure.select(Closure.start_date, Closure.end_date, Closure.reason).where(
         Closure.venue == room["venue_id"],
         Closure.start_date <= max(days),
         Closure.end_date >= min(days),
     )
-    return [OpeningRange(**row) for row in hours], [ClosureSpan(**row) for row in closures]
+    return venue, _opening(rows), [ClosureSpan(**row) for row in closures]
 
 
 async def book_series_in_transaction(
@@ -253,9 +336,8 @@ async def book_series_in_transaction(
     for earlier, later in itertools.pairwise(ordered):
         if later.starts_at < earlier.ends_at:
             raise InvalidInput([{"field": "slots", "reason": "two slots of the series overlap"}])
-    room = await _room_for_booking(room_id)
     local = [rules.local_slot(slot.starts_at, slot.ends_at, zone) for slot in ordered]
-    hours, closures = await _venue_days(room, local)
+    room, hours, closures = await _venue_days(await _lock_room(room_id), local)
     for day in local:
         failures = rules.rule_failures(
             day,

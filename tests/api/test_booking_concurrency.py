@@ -149,3 +149,35 @@ async def test_a_closure_waits_for_a_booking_in_flight_and_then_names_it(
 
     assert response.status_code == 201
     assert [b["id"] for b in response.json()["overlapping_bookings"]] == [str(booking_id)]
+
+
+@pytest.mark.postgres_only
+async def test_a_booking_queued_behind_an_archive_of_its_venue_is_refused_as_archived(
+    staff: StaffFactory, client: httpx.AsyncClient
+) -> None:
+    admin = await staff.signed_in(Role.ADMIN)
+    room = await make_room(name="Hall")
+    other = await asyncpg.connect(get_settings().database.url)
+    try:
+        # An archive of the venue mid-transaction, as the service makes one: the venue's
+        # room rows locked, the venue row written, not yet committed.
+        transaction = other.transaction()
+        await transaction.start()
+        await other.execute("SELECT id FROM room WHERE venue = $1 FOR NO KEY UPDATE", room.venue)
+        await other.execute(
+            "UPDATE venue SET is_archived = true, version = version + 1 WHERE id = $1",
+            room.venue,
+        )
+        request = asyncio.create_task(book(client, admin, room, f"{DAY}T10:00", f"{DAY}T11:00"))
+        await wait_until_blocked(other, "the booking")
+        await transaction.commit()
+        response = await request
+    finally:
+        await other.close()
+
+    assert response.status_code == 409
+    assert response.json()["type"].endswith("/archived")
+    stored = await client.get(
+        f"/api/v1/rooms/{room.id}/bookings", params={"from": DAY, "to": DAY}, headers=admin.headers
+    )
+    assert stored.json()["items"] == []
