@@ -22,8 +22,9 @@ from uuid import UUID
 from api.core.settings import get_settings
 from groups.rules.attendance import consecutive_dnas, reaches_review
 from groups.tables import Attendance, Enrolment, Patient
+from scheduling.jobs.recipients import contact_columns, patient_preferences
 from scheduling.outbox import OutgoingMessage, queue_messages
-from scheduling.rules.channels import ContactPreferences, consented_channels
+from scheduling.rules.channels import consented_channels
 
 FOLLOW_UP_TEMPLATE = "dna_follow_up"
 FOLLOWED_UP_STATUSES = ("opted_in", "active")
@@ -32,20 +33,6 @@ CANCELLED = "cancelled"
 
 def _uuid(value: Any) -> UUID:
     return value if isinstance(value, UUID) else UUID(str(value))
-
-
-def _channels(patient: dict[str, Any]) -> tuple[str, ...]:
-    return consented_channels(
-        ContactPreferences(
-            sms=bool(patient["consents_to_sms"]),
-            email=bool(patient["consents_to_email"]),
-            letter=bool(patient["consents_to_letter"]),
-            app=bool(patient["consents_to_app"]),
-            has_mobile=bool(patient["mobile_phone"]),
-            has_email=bool(patient["email"]),
-            has_postal_address=bool(patient["address_line_1"] and patient["postcode"]),
-        )
-    )
 
 
 async def _counts(enrolment_ids: Collection[UUID]) -> dict[UUID, int]:
@@ -112,18 +99,9 @@ async def apply_dna_policy(
 async def _queue_follow_ups(
     patient_of: dict[UUID, UUID], session_id: UUID, *, now: datetime
 ) -> None:
-    rows = await Patient.select(
-        Patient.id,
-        Patient.consents_to_sms,
-        Patient.consents_to_email,
-        Patient.consents_to_letter,
-        Patient.consents_to_app,
-        Patient.mobile_phone,
-        Patient.email,
-        Patient.address_line_1,
-        Patient.postcode,
-        Patient.preferred_language,
-    ).where(Patient.id.is_in(list(set(patient_of.values()))))
+    rows = await Patient.select(Patient.id, *contact_columns(Patient)).where(
+        Patient.id.is_in(list(set(patient_of.values())))
+    )
     by_id = {_uuid(row["id"]): row for row in rows}
     messages = [
         OutgoingMessage(
@@ -137,6 +115,6 @@ async def _queue_follow_ups(
             language=by_id[patient_id]["preferred_language"] or "en",
         )
         for enrolment_id, patient_id in patient_of.items()
-        for channel in _channels(by_id[patient_id])
+        for channel in consented_channels(patient_preferences(by_id[patient_id]))
     ]
     await queue_messages(messages, now=now)

@@ -15,8 +15,9 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from groups.tables import Enrolment, Group
+from scheduling.jobs.recipients import contact_columns, patient_preferences
 from scheduling.outbox import OutgoingMessage, queue_messages
-from scheduling.rules.channels import ContactPreferences, consented_channels
+from scheduling.rules.channels import consented_channels
 
 SESSION_MOVED = "session_moved"
 SESSION_CANCELLED = "session_cancelled"
@@ -45,41 +46,20 @@ class Where:
 
 
 def _recipient(row: dict[str, Any]) -> Recipient:
-    preferences = ContactPreferences(
-        sms=row["consents_to_sms"],
-        email=row["consents_to_email"],
-        letter=row["consents_to_letter"],
-        app=row["consents_to_app"],
-        has_mobile=bool(row["mobile_phone"]),
-        has_email=bool(row["email"]),
-        has_postal_address=bool(row["address_line_1"] and row["postcode"]),
-    )
     patient_id = row["patient_id"]
     return Recipient(
         patient_id=patient_id if isinstance(patient_id, UUID) else UUID(str(patient_id)),
         name=row["preferred_name"] or row["given_name"],
         language=row["preferred_language"] or "en",
-        channels=consented_channels(preferences),
+        channels=consented_channels(patient_preferences(row)),
     )
 
 
 async def place_holders(group_id: UUID, *, now: datetime) -> list[Recipient]:
     """The patients holding a place in the group now: one query through the enrolment index."""
-    patient = Enrolment.patient
     rows = (
         await Enrolment.select(
-            patient.id.as_alias("patient_id"),
-            patient.given_name.as_alias("given_name"),
-            patient.preferred_name.as_alias("preferred_name"),
-            patient.preferred_language.as_alias("preferred_language"),
-            patient.mobile_phone.as_alias("mobile_phone"),
-            patient.email.as_alias("email"),
-            patient.address_line_1.as_alias("address_line_1"),
-            patient.postcode.as_alias("postcode"),
-            patient.consents_to_sms.as_alias("consents_to_sms"),
-            patient.consents_to_email.as_alias("consents_to_email"),
-            patient.consents_to_letter.as_alias("consents_to_letter"),
-            patient.consents_to_app.as_alias("consents_to_app"),
+            Enrolment.patient.id.as_alias("patient_id"), *contact_columns(Enrolment.patient)
         )
         .where(
             (Enrolment.group == group_id)

@@ -21,7 +21,7 @@ from api.core.settings import get_settings
 from groups.rules.enrolment import PLACE_HOLDING, holds_place
 from groups.tables import Enrolment, GroupSession
 from scheduling.booking_queries import service_zone
-from scheduling.jobs.recipients import patient_preferences
+from scheduling.jobs.recipients import contact_columns, patient_preferences
 from scheduling.outbox import OutgoingMessage, queue_messages
 from scheduling.rules import reminders as rules
 from scheduling.rules.channels import EMAIL, IN_APP, SMS, consented_channels
@@ -118,17 +118,7 @@ async def _enrolments(group_ids: list[Any], now: datetime) -> dict[Any, list[dic
         Enrolment.status,
         Enrolment.invitation_expires_at,
         Enrolment.patient.id.as_alias("patient_id"),
-        Enrolment.patient.given_name.as_alias("given_name"),
-        Enrolment.patient.preferred_name.as_alias("preferred_name"),
-        Enrolment.patient.preferred_language.as_alias("preferred_language"),
-        Enrolment.patient.mobile_phone.as_alias("mobile_phone"),
-        Enrolment.patient.email.as_alias("email"),
-        Enrolment.patient.address_line_1.as_alias("address_line_1"),
-        Enrolment.patient.postcode.as_alias("postcode"),
-        Enrolment.patient.consents_to_sms.as_alias("consents_to_sms"),
-        Enrolment.patient.consents_to_email.as_alias("consents_to_email"),
-        Enrolment.patient.consents_to_letter.as_alias("consents_to_letter"),
-        Enrolment.patient.consents_to_app.as_alias("consents_to_app"),
+        *contact_columns(Enrolment.patient),
     ).where(
         Enrolment.group.is_in(group_ids) & Enrolment.status.is_in([str(s) for s in PLACE_HOLDING])
     )

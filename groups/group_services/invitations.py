@@ -14,8 +14,9 @@ from uuid import UUID
 
 from groups.tables import Enrolment
 from scheduling.booking_queries import service_zone
+from scheduling.jobs.recipients import contact_columns, patient_preferences
 from scheduling.outbox import OutgoingMessage, queue_messages
-from scheduling.rules.channels import ContactPreferences, consented_channels
+from scheduling.rules.channels import consented_channels
 
 INVITATION = "invitation"
 WAITLIST_OFFER = "waitlist_offer"
@@ -25,20 +26,6 @@ def reply_code(enrolment_id: UUID) -> str:
     """A short reference for the patient to quote (not a secret): from the enrolment id."""
     text = enrolment_id.hex[:6].upper()
     return f"{text[:3]}-{text[3:]}"
-
-
-def _channels(row: dict[str, Any]) -> tuple[str, ...]:
-    return consented_channels(
-        ContactPreferences(
-            sms=row["consents_to_sms"],
-            email=row["consents_to_email"],
-            letter=row["consents_to_letter"],
-            app=row["consents_to_app"],
-            has_mobile=bool(row["mobile_phone"]),
-            has_email=bool(row["email"]),
-            has_postal_address=bool(row["address_line_1"] and row["postcode"]),
-        )
-    )
 
 
 def _parameters(row: dict[str, Any], template_key: str) -> dict[str, str]:
@@ -74,7 +61,7 @@ def messages_for(rows: Sequence[dict[str, Any]], template_key: str) -> list[Outg
             expires_at=row["invitation_expires_at"],
         )
         for row in rows
-        for channel in _channels(row)
+        for channel in consented_channels(patient_preferences(row))
     ]
 
 
@@ -84,24 +71,14 @@ async def queue_invitations(
     """Inside the write: queue the invitation (or offer) of each enrolment, in one query."""
     if not enrolment_ids:
         return
-    patient, group = Enrolment.patient, Enrolment.group
+    group = Enrolment.group
     rows = await Enrolment.select(
         Enrolment.id,
         Enrolment.group.as_alias("group_id"),
         Enrolment.patient.as_alias("patient_id"),
         Enrolment.invited_at,
         Enrolment.invitation_expires_at,
-        patient.given_name.as_alias("given_name"),
-        patient.preferred_name.as_alias("preferred_name"),
-        patient.preferred_language.as_alias("preferred_language"),
-        patient.mobile_phone.as_alias("mobile_phone"),
-        patient.email.as_alias("email"),
-        patient.address_line_1.as_alias("address_line_1"),
-        patient.postcode.as_alias("postcode"),
-        patient.consents_to_sms.as_alias("consents_to_sms"),
-        patient.consents_to_email.as_alias("consents_to_email"),
-        patient.consents_to_letter.as_alias("consents_to_letter"),
-        patient.consents_to_app.as_alias("consents_to_app"),
+        *contact_columns(Enrolment.patient),
         group.first_session_date.as_alias("first_session_date"),
         group.start_time.as_alias("start_time"),
         group._.venue._.name.as_alias("venue_name"),

@@ -58,9 +58,14 @@ def _uuid_or_none(value: str) -> UUID | None:
         return None
 
 
+def known_ids(ids: Sequence[str]) -> list[UUID]:
+    """The ids that are UUIDs (an outbox row may name anyone; only these can be looked up)."""
+    return [found for found in map(_uuid_or_none, ids) if found is not None]
+
+
 async def staff_recipients(ids: Sequence[str]) -> dict[str, Recipient]:
     """Active staff by id: email at work, and the in-app inbox."""
-    wanted = [found for found in map(_uuid_or_none, ids) if found is not None]
+    wanted = known_ids(ids)
     if not wanted:
         return {}
     rows = await StaffUser.select(StaffUser.id, StaffUser.email).where(

@@ -12,7 +12,7 @@ from api.core.database import write_transaction
 from groups.rules.enrolment import PLACE_HOLDING, holds_place
 from materials.tables import Assignment, HomeworkSubmission
 from scheduling.booking_queries import service_zone
-from scheduling.jobs.recipients import patient_preferences
+from scheduling.jobs.recipients import contact_columns, patient_preferences
 from scheduling.outbox import OutgoingMessage, queue_messages
 from scheduling.reminders import reminder_channels
 from scheduling.rules.reminders import spoken_time
@@ -33,17 +33,7 @@ async def _due_assignments(now: datetime) -> list[dict[str, Any]]:
         Assignment.enrolment._.status.as_alias("status"),
         Assignment.enrolment._.invitation_expires_at.as_alias("invitation_expires_at"),
         Assignment.enrolment._.patient._.id.as_alias("patient_id"),
-        Assignment.enrolment._.patient._.given_name.as_alias("given_name"),
-        Assignment.enrolment._.patient._.preferred_name.as_alias("preferred_name"),
-        Assignment.enrolment._.patient._.preferred_language.as_alias("preferred_language"),
-        Assignment.enrolment._.patient._.mobile_phone.as_alias("mobile_phone"),
-        Assignment.enrolment._.patient._.email.as_alias("email"),
-        Assignment.enrolment._.patient._.address_line_1.as_alias("address_line_1"),
-        Assignment.enrolment._.patient._.postcode.as_alias("postcode"),
-        Assignment.enrolment._.patient._.consents_to_sms.as_alias("consents_to_sms"),
-        Assignment.enrolment._.patient._.consents_to_email.as_alias("consents_to_email"),
-        Assignment.enrolment._.patient._.consents_to_letter.as_alias("consents_to_letter"),
-        Assignment.enrolment._.patient._.consents_to_app.as_alias("consents_to_app"),
+        *contact_columns(Assignment.enrolment._.patient),
     ).where(
         (Assignment.kind == "homework")
         & (Assignment.due_at > now)

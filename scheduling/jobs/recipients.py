@@ -1,20 +1,45 @@
 """The recipients directory with patients: consent and addresses read from ``groups``.
 
 It sits above the base of ``scheduling`` (which may not import ``groups``), beside the
-jobs that use it.
+jobs that use it. ``contact_columns`` and ``patient_preferences`` are how every service
+that queues a message to a patient reads their consent (``groups`` services too).
 """
 
 from collections.abc import Sequence
-from uuid import UUID
+from typing import Any
+
+from piccolo.columns import Column
 
 from groups.tables import Patient
 from scheduling.delivery.base import Address
-from scheduling.delivery.recipients import Recipient, StaffDirectory
+from scheduling.delivery.recipients import Recipient, StaffDirectory, known_ids
 from scheduling.rules.channels import ContactPreferences
 
+# What ``patient_preferences`` reads, then what a message's greeting and language need.
+PREFERENCE_FIELDS = (
+    "consents_to_sms",
+    "consents_to_email",
+    "consents_to_letter",
+    "consents_to_app",
+    "mobile_phone",
+    "email",
+    "address_line_1",
+    "postcode",
+)
+CONTACT_FIELDS = (*PREFERENCE_FIELDS, "given_name", "preferred_name", "preferred_language")
 
-def patient_preferences(row: dict[str, object]) -> ContactPreferences:
-    """A patient row's consents and which addresses are known."""
+
+def contact_columns(patient: Any = Patient) -> list[Column]:
+    """A patient's consent, address, name and language columns, each aliased by its name.
+
+    ``patient`` is the Patient table or a join path to it (``Enrolment.patient``,
+    ``Assignment.enrolment._.patient``); the rows then suit ``patient_preferences``.
+    """
+    return [getattr(patient, name).as_alias(name) for name in CONTACT_FIELDS]
+
+
+def patient_preferences(row: dict[str, Any]) -> ContactPreferences:
+    """A patient row's consents and which addresses are known (``contact_columns``)."""
     return ContactPreferences(
         sms=bool(row["consents_to_sms"]),
         email=bool(row["consents_to_email"]),
@@ -28,20 +53,10 @@ def patient_preferences(row: dict[str, object]) -> ContactPreferences:
 
 PATIENT_CONTACT_COLUMNS = (
     Patient.id,
-    Patient.given_name,
     Patient.family_name,
-    Patient.preferred_name,
-    Patient.mobile_phone,
-    Patient.email,
-    Patient.address_line_1,
     Patient.address_line_2,
     Patient.town,
-    Patient.postcode,
-    Patient.consents_to_sms,
-    Patient.consents_to_email,
-    Patient.consents_to_letter,
-    Patient.consents_to_app,
-    Patient.preferred_language,
+    *contact_columns(Patient),
 )
 
 
@@ -53,16 +68,9 @@ def _postal_lines(row: dict[str, object]) -> tuple[str, ...]:
     return tuple(str(part) for part in parts if part)
 
 
-def _uuid_or_none(value: str) -> UUID | None:
-    try:
-        return UUID(value)
-    except ValueError:
-        return None
-
-
 async def patient_recipients(ids: Sequence[str]) -> dict[str, Recipient]:
     """Patients by id, with consent as it stands now."""
-    wanted = [found for found in map(_uuid_or_none, ids) if found is not None]
+    wanted = known_ids(ids)
     if not wanted:
         return {}
     rows = await Patient.select(*PATIENT_CONTACT_COLUMNS).where(Patient.id.is_in(wanted))
