@@ -1,5 +1,6 @@
 """Staff accounts, for admins."""
 
+from typing import cast
 from uuid import UUID
 
 from litestar import Controller, Response, get, patch, post
@@ -39,11 +40,14 @@ class StaffController(Controller):
         include_inactive: FromQuery[bool] = False,
         cursor: FromQuery[str | None] = None,
         limit: PageSize = DEFAULT_PAGE_SIZE,
-    ) -> Page[StaffUserRead]:
+    ) -> Response[Page[StaffUserRead]]:
         """In email order, a page at a time."""
-        return await accounts.list_staff_users(
+        body = await accounts.staff_users_page_json(
             by=actor, role=role, include_inactive=include_inactive, cursor=cursor, limit=limit
         )
+        # The page arrives already written as JSON (the same bytes pydantic would write);
+        # Litestar sends bytes as they are. The annotation keeps the documented schema.
+        return Response(cast(Page[StaffUserRead], body))
 
     @post("/", status_code=HTTP_201_CREATED, opt=problems(409), summary="Create a staff account")
     async def create_staff(
