@@ -34,6 +34,7 @@ class PreparedSelect:
         *,
         point_read: bool = False,
         raw_rows: bool = False,
+        wrap: str | None = None,
     ) -> None:
         """``build(*params)`` returns a Piccolo select (``.first()`` too), Params for values.
 
@@ -43,24 +44,38 @@ class PreparedSelect:
         ``raw_rows``: on SQLite, values come back as stored (UUIDs and instants as text,
         booleans as 0/1, arrays as JSON text), for a response model to parse; see
         ``api.core.schemas.JsonList``. Only with ``point_read``.
+        ``wrap``: SQL around the compiled select, which stands in it as ``{query}``; for
+        what Piccolo cannot say, such as aggregating the page it selects.
         """
         self._build = build
         self._arity = arity
         self._point_read = point_read
         self._raw_rows = raw_rows and point_read
+        self._wrap = wrap
         self._compiled: dict[str, tuple[str, list[Any]]] = {}
+        # The engine and its SQL from the last call: Piccolo binds tables to one engine
+        # for the process, and finding it (engine_finder imports the conf module) costs
+        # as much as a small query's own Python work.
+        self._last: tuple[Any, str, list[Any]] | None = None
 
     def _compile(self, engine_type: str) -> tuple[str, list[Any]]:
         query = self._build(*(Param(index) for index in range(self._arity)))
         sql, args = query.querystrings[0].compile_string(engine_type=engine_type)
+        if self._wrap is not None:
+            sql = self._wrap.replace("{query}", sql)
         compiled = (sql, list(args))
         self._compiled[engine_type] = compiled
         return compiled
 
     async def fetch(self, *values: Any) -> list[dict[str, Any]]:
         """The rows, as dicts keyed like Piccolo's select."""
-        db = engine()
-        sql, template = self._compiled.get(db.engine_type) or self._compile(db.engine_type)
+        last = self._last
+        if last is None:
+            db = engine()
+            sql, template = self._compiled.get(db.engine_type) or self._compile(db.engine_type)
+            self._last = (db, sql, template)
+        else:
+            db, sql, template = last
         args = [values[a.index] if isinstance(a, Param) else a for a in template]
         return await run_sql(db, sql, args, point_read=self._point_read, raw_rows=self._raw_rows)
 
@@ -86,11 +101,14 @@ class PreparedVariants:
         *,
         point_read: bool = False,
         raw_rows: bool = False,
+        wrap: str | None = None,
     ) -> PreparedSelect:
         """The variant for ``key``, built by ``build`` the first time it is asked for."""
         found = self._variants.get(key)
         if found is None:
-            found = PreparedSelect(build, arity, point_read=point_read, raw_rows=raw_rows)
+            found = PreparedSelect(
+                build, arity, point_read=point_read, raw_rows=raw_rows, wrap=wrap
+            )
             self._variants[key] = found
             if len(self._variants) > self._keep:
                 self._variants.popitem(last=False)

@@ -3,6 +3,7 @@
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -174,7 +175,7 @@ async def staff_users_page_json(
     conversion and validation in Python cost more than the query. Elsewhere pydantic
     writes it. The bytes are the same either way.
     """
-    if not is_postgres():
+    if not _on_postgres():
         page = await list_staff_users(
             by=by, role=role, include_inactive=include_inactive, cursor=cursor, limit=limit
         )
@@ -192,9 +193,24 @@ async def staff_users_page_json(
         ),
         arity=1,
         point_read=True,
+        # One row back, not limit + 1: the page's texts in order, and the email of its
+        # last row when a row follows it (the next cursor's key).
+        wrap=(
+            'SELECT array_agg(page."item" ORDER BY page."email") AS "items",'  # noqa: S608 - only an int goes in
+            f' (array_agg(page."email" ORDER BY page."email"))[{int(limit)}] AS "last_email",'
+            ' count(*) AS "found" FROM ({query}) AS page'
+        ),
     )
-    rows = await prepared.fetch(after_email)
-    return page_json([row["item"] for row in rows[:limit]], _next_cursor(rows, limit))
+    row = (await prepared.fetch(after_email))[0]
+    items: list[str] = row["items"] or []
+    more = row["found"] > limit
+    return page_json(items[:limit], encode_cursor(row["last_email"]) if more else None)
+
+
+@cache
+def _on_postgres() -> bool:
+    # The engine is fixed for the process (Piccolo binds tables to it at import).
+    return is_postgres()
 
 
 def _list_query(

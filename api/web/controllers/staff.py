@@ -47,7 +47,7 @@ class StaffController(Controller):
         )
         # The page arrives already written as JSON (the same bytes pydantic would write);
         # Litestar sends bytes as they are. The annotation keeps the documented schema.
-        return Response(cast(Page[StaffUserRead], body))
+        return Response(cast("Page[StaffUserRead]", body))
 
     @post("/", status_code=HTTP_201_CREATED, opt=problems(409), summary="Create a staff account")
     async def create_staff(
