@@ -22,7 +22,7 @@ from typing import Any
 from uuid import UUID
 
 from api.core.actor import Actor, Role
-from api.core.database import for_update, write_transaction
+from api.core.database import for_update, is_postgres, write_transaction
 from api.core.errors import Forbidden, InvalidInput, NotFound
 from api.core.schemas import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
 from api.core.settings import get_settings
@@ -47,6 +47,13 @@ def _instant(value: Any) -> datetime | None:
 
 
 _STATUSES = ", ".join(f"'{status}'" for status in LISTED_STATUSES)
+_FROM = "  FROM enrolment e"
+# The whole list (a supervisor's) reads the listed enrolments in id order from their
+# partial index and stops when the page is full. SQLite's planner, without statistics,
+# prefers the status index and sorts every listed enrolment first (6 ms at 10,000
+# against 0.3 ms), so it is told; scoped lists (a group, a caseload) are small and the
+# planner's own choice is the better one there. PostgreSQL's planner has statistics.
+_FROM_IN_ORDER = "  FROM enrolment e INDEXED BY enrolment_listed_by_id"
 _INNER = f"""
 SELECT e.id AS enrolment_id, e."group" AS group_id, g.name AS group_name,
        e.patient AS patient_id, p.given_name AS given_name, p.family_name AS family_name,
@@ -55,10 +62,10 @@ SELECT e.id AS enrolment_id, e."group" AS group_id, g.name AS group_name,
        e.has_open_risk_alert AS has_open_risk_alert, e.has_severe_score AS has_severe_score,
        e.lacks_reliable_improvement AS lacks_reliable_improvement,
        e.latest_phq9 AS latest_phq9, e.latest_gad7 AS latest_gad7
-  FROM enrolment e
+{_FROM}
   JOIN course_group g ON g.id = e."group"
   JOIN patient p ON p.id = e.patient
- WHERE e.status IN ({_STATUSES})"""  # noqa: S608 - constants only
+ WHERE e.status IN ({_STATUSES})"""
 
 # ``rules.listed_flags`` in SQL, over the enrolment's columns; {cutoff} and
 # {dna_review_after} are the two arguments.
@@ -94,6 +101,8 @@ def _page_query(
         args.append(after)
     text = "".join(inner) + " ORDER BY e.id LIMIT {}"
     args.append(limit + 1)
+    if facilitator is None and group_id is None and not is_postgres():
+        text = text.replace(_FROM, _FROM_IN_ORDER, 1)
     return text, args
 
 
