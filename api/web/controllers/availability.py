@@ -1,9 +1,9 @@
 """Availability search: which rooms are free at a weekly slot, for staff placing a course."""
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, cast
 
-from litestar import Controller, get
+from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
@@ -69,7 +69,7 @@ class AvailabilityController(Controller):
         postcode_district: FromQuery[str | None] = None,
         cursor: FromQuery[str | None] = None,
         limit: RoomsPerPage = MAX_ROOMS_PER_PAGE,
-    ) -> Page[AvailableRoomRead]:
+    ) -> Response[Page[AvailableRoomRead]]:
         """Every room that fits, each with all K weeks: free, or blocked with the reasons.
 
         Week i is ``from_date + 7*i`` at ``start_time``-``end_time`` local time. Best
@@ -94,4 +94,7 @@ class AvailabilityController(Controller):
                 "limit": limit,
             }
         )
-        return await availability.search_availability(search, by=actor)
+        found = await availability.search_availability(search, by=actor)
+        # The service answers the page already in the model's JSON shape, unvalidated
+        # (see scheduling.availability); the annotation documents that shape.
+        return Response(cast("Page[AvailableRoomRead]", found))
