@@ -140,10 +140,10 @@ def status_conditions(status: BookingStatus | None, *, include_cancelled: bool) 
     return [] if include_cancelled else [RoomBooking.status != CANCELLED]
 
 
-def after_cursor(cursor: str | None) -> list[Any]:
-    """Keyset condition for the page after ``cursor`` in (starts_at, id) order."""
+def cursor_key(cursor: str | None) -> tuple[datetime, UUID] | None:
+    """The (starts_at, id) a cursor this API gave names; 400 for any other."""
     if cursor is None:
-        return []
+        return None
     raw_start, raw_id = decode_cursor(cursor, str, str)
     try:
         after_start, after_id = datetime.fromisoformat(raw_start), UUID(raw_id)
@@ -153,10 +153,20 @@ def after_cursor(cursor: str | None) -> list[Any]:
         )
     if after_start.utcoffset() != timedelta(0):  # we write UTC; others could overflow
         raise InvalidInput([{"field": "cursor", "reason": "is not a cursor this API gave"}])
-    return [
-        (RoomBooking.starts_at > after_start)
-        | ((RoomBooking.starts_at == after_start) & (RoomBooking.id > after_id))
-    ]
+    return after_start, after_id
+
+
+def after_key(after_start: Any, after_id: Any) -> Any:
+    """Keyset condition for rows after (``after_start``, ``after_id``) in (starts_at, id) order."""
+    return (RoomBooking.starts_at > after_start) | (
+        (RoomBooking.starts_at == after_start) & (RoomBooking.id > after_id)
+    )
+
+
+def after_cursor(cursor: str | None) -> list[Any]:
+    """Keyset condition for the page after ``cursor`` in (starts_at, id) order."""
+    key = cursor_key(cursor)
+    return [] if key is None else [after_key(*key)]
 
 
 def next_cursor(rows: list[dict[str, Any]], limit: int) -> str | None:
