@@ -1,11 +1,12 @@
-"""Rows that PostgreSQL renders as JSON, byte for byte as a response model would.
+"""Rows that the database renders as JSON, byte for byte as a response model would.
 
-A page of 50 rows costs more in Python than in the database: asyncpg builds a UUID, two
-datetimes and a list per row, pydantic validates every field, then serialises it again.
-For trusted rows read straight from a table, PostgreSQL can write each row's JSON text
-itself, in exactly the form ``api.web.app`` gives a pydantic model (compact separators,
-``Z`` for UTC, six-digit fractions only when non-zero, the same string escapes), and the
-response embeds the texts as they are. tests/unit and tests/api compare both forms.
+A page of 50 rows costs more in Python than in the database: the driver builds a UUID,
+two datetimes and a list per row, pydantic validates every field, then serialises it
+again. For trusted rows read straight from a table, the database (PostgreSQL or SQLite)
+can write each row's JSON text itself, in exactly the form ``api.web.app`` gives a
+pydantic model (compact separators, ``Z`` for UTC, six-digit fractions only when
+non-zero, the same string escapes), and the response embeds the texts as they are.
+tests/api/test_staff_page_json.py compares both forms on awkward values.
 
 Only the column kinds below are supported; any other raises when the query is built,
 so a new field never silently takes a different format.
@@ -40,7 +41,7 @@ _INSTANT = (
 
 
 def _value_sql(column: Column) -> str:
-    """The JSON text of one column's value, as SQL with ``{0}`` for the column."""
+    """PostgreSQL: the JSON text of one column's value, as SQL with ``{0}`` for the column."""
     if isinstance(column, UUID):
         return "'\"' || {0}::text || '\"'"  # canonical lower-case form, as str(uuid)
     if isinstance(column, Varchar | Text):
@@ -56,11 +57,37 @@ def _value_sql(column: Column) -> str:
     raise TypeError(f"no JSON rendering for a {type(column).__name__} column")
 
 
-def json_object(model: type[BaseModel], columns: Sequence[Column]) -> QueryString:
+# SQLite keeps an instant as Python's str() of it in UTC ("2026-01-02 03:04:05.000006+00:00",
+# no fraction when zero); pydantic reads that and writes "T" for the space and "Z" for
+# +00:00 (a value stored without an offset it writes without one).
+_SQLITE_INSTANT = (
+    "CASE WHEN substr({0}, -6) = '+00:00'"
+    " THEN substr({0}, 1, 10) || 'T' || substr({0}, 12, length({0}) - 17) || 'Z'"
+    " ELSE substr({0}, 1, 10) || 'T' || substr({0}, 12) END"
+)
+
+
+def _sqlite_value_sql(column: Column) -> str:
+    """SQLite: one column's value for json_object, as SQL with ``{0}`` for the column."""
+    if isinstance(column, UUID | Varchar | Text | Integer | BigInt | SmallInt):
+        return "{0}"  # json_object escapes text as pydantic does; UUIDs are stored as str()
+    if isinstance(column, Boolean):
+        return "json(CASE WHEN {0} THEN 'true' ELSE 'false' END)"
+    if isinstance(column, Timestamptz):
+        return _SQLITE_INSTANT
+    if isinstance(column, Array) and isinstance(column.base_column, Varchar | Text):
+        return "json({0})"  # stored as JSON text; json() writes it compactly
+    raise TypeError(f"no JSON rendering for a {type(column).__name__} column")
+
+
+def json_object(
+    model: type[BaseModel], columns: Sequence[Column], *, postgres: bool = True
+) -> QueryString:
     """A select expression giving each row as the JSON text of ``model``.
 
     ``columns`` holds one column per field of the model, named as the field, in any
     order; the object's keys follow the model's field order, as pydantic writes them.
+    ``postgres``: the engine the query runs on (SQLite otherwise).
     """
     by_name = {column._meta.name: column for column in columns}
     fields = list(model.model_fields)
@@ -72,11 +99,17 @@ def json_object(model: type[BaseModel], columns: Sequence[Column]) -> QueryStrin
         if model.model_fields[name].serialization_alias or model.model_fields[name].alias:
             raise ValueError(f"{model.__name__}.{name}: aliased fields are not supported")
         column = by_name[name]
-        key = (("" if index == 0 else ",") + json.dumps(name) + ":").replace("'", "''")
-        value = _value_sql(column).replace("{0}", "{}")
-        # A NULL becomes null, as pydantic writes None (and keeps the concatenation whole).
-        parts.append(f"'{key}' || COALESCE({value}, 'null')")
+        if postgres:
+            key = (("" if index == 0 else ",") + json.dumps(name) + ":").replace("'", "''")
+            value = _value_sql(column).replace("{0}", "{}")
+            # A NULL becomes null, as pydantic writes None (and keeps the concatenation whole).
+            parts.append(f"'{key}' || COALESCE({value}, 'null')")
+        else:
+            value = _sqlite_value_sql(column).replace("{0}", "{}")
+            parts.append("'" + name.replace("'", "''") + "', " + value)  # NULL is null there
         args.extend([column] * value.count("{}"))
+    if not postgres:
+        return QueryString("json_object(" + ", ".join(parts) + ")", *args)
     # Braces as chr(123) and chr(125): QueryString would take them for placeholders.
     return QueryString("(chr(123) || " + " || ".join(parts) + " || chr(125))", *args)
 

@@ -36,7 +36,6 @@ _READ_COLUMNS = (
 _ENTITY = "staff_user"
 _LIST_VARIANTS = PreparedVariants()
 _LIST_JSON_VARIANTS = PreparedVariants()
-_PAGE_SERIALIZER = Page[StaffUserRead].__pydantic_serializer__
 _ONE_USER = PreparedSelect(
     lambda user_id: StaffUser.select(*_READ_COLUMNS).where(StaffUser.id == user_id).first(),
     arity=1,
@@ -171,21 +170,19 @@ async def staff_users_page_json(
 ) -> bytes:
     """The same page as ``list_staff_users``, as the JSON body the API answers.
 
-    On PostgreSQL the database writes each row's JSON (``api.core.json_rows``): per-row
-    conversion and validation in Python cost more than the query. Elsewhere pydantic
-    writes it. The bytes are the same either way.
+    The database writes each row's JSON (``api.core.json_rows``): per-row conversion and
+    validation in Python cost more than the query. The bytes are those pydantic writes.
     """
-    if not _on_postgres():
-        page = await list_staff_users(
-            by=by, role=role, include_inactive=include_inactive, cursor=cursor, limit=limit
-        )
-        return _PAGE_SERIALIZER.to_json(page)
     _require_admin(by)
     after_email, shape = _list_shape(role, include_inactive, cursor, limit)
+    postgres = _on_postgres()
     prepared = _LIST_JSON_VARIANTS.get(
         shape,
         lambda after: _list_query(
-            (json_object(StaffUserRead, _READ_COLUMNS).as_alias("item"), StaffUser.email),
+            (
+                json_object(StaffUserRead, _READ_COLUMNS, postgres=postgres).as_alias("item"),
+                StaffUser.email,
+            ),
             include_inactive=include_inactive,
             role=role,
             after=after if after_email is not None else None,
@@ -193,18 +190,26 @@ async def staff_users_page_json(
         ),
         arity=1,
         point_read=True,
-        # One row back, not limit + 1: the page's texts in order, and the email of its
-        # last row when a row follows it (the next cursor's key).
+        raw_rows=True,
+        # PostgreSQL: one row back, not limit + 1: the page's texts in order, and the email
+        # of its last row when a row follows it (the next cursor's key). SQLite 3.40 has no
+        # ordered aggregate: there the rows come back as they are.
         wrap=(
             'SELECT array_agg(page."item" ORDER BY page."email") AS "items",'  # noqa: S608 - only an int goes in
             f' (array_agg(page."email" ORDER BY page."email"))[{int(limit)}] AS "last_email",'
             ' count(*) AS "found" FROM ({query}) AS page'
-        ),
+        )
+        if postgres
+        else None,
     )
-    row = (await prepared.fetch(after_email))[0]
-    items: list[str] = row["items"] or []
-    more = row["found"] > limit
-    return page_json(items[:limit], encode_cursor(row["last_email"]) if more else None)
+    rows = await prepared.fetch(after_email)
+    if postgres:
+        items: list[str] = rows[0]["items"] or []
+        last_email = rows[0]["last_email"] if rows[0]["found"] > limit else None
+    else:
+        items = [row["item"] for row in rows]
+        last_email = rows[limit - 1]["email"] if len(rows) > limit else None
+    return page_json(items[:limit], encode_cursor(last_email) if last_email is not None else None)
 
 
 @cache
