@@ -160,19 +160,19 @@ def _week_reasons(
     closures: Sequence[ClosureSpan],
     outside: OutsideHours | None,
 ) -> tuple[Reason, ...]:
+    # Called for every room and week of a page: the empty cases skip the comprehensions.
     reasons: list[Reason] = []
     if week.invalid_local_time is not None:
         reasons.append(InvalidLocalTime(week.invalid_local_time))
-    reasons.extend(Closed(c) for c in closures if c.covers(week.day))
+    if closures:
+        reasons += [Closed(c) for c in closures if c.covers(week.day)]
     if week.bank_holiday is not None and not room.opens_on_bank_holidays:
         reasons.append(ShutForBankHoliday(week.bank_holiday))
     if outside is not None:
         reasons.append(outside)
-    if week.starts_at is not None and week.ends_at is not None:
+    if bookings and week.starts_at is not None and week.ends_at is not None:
         starts_at, ends_at = week.starts_at, week.ends_at
-        reasons.extend(
-            Booked(b) for b in bookings if b.starts_at < ends_at and starts_at < b.ends_at
-        )
+        reasons += [Booked(b) for b in bookings if b.starts_at < ends_at and starts_at < b.ends_at]
     return tuple(reasons)
 
 
