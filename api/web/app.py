@@ -42,6 +42,7 @@ from api.web.openapi import finish_openapi
 from api.web.problems import problem_details_plugin
 from api.web.request_context import RequestContextMiddleware
 from api.web.requests import StepwiseRequest
+from api.web.runtime import freeze_startup_heap
 from api.web.security import STAFF_AUTH_STATE, provide_actor, signed_in, staff_jwt_auth
 from scheduling.jobs.scheduler import start_background_jobs, stop_background_jobs
 
@@ -112,7 +113,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_examples=False,
         ),
         # Background jobs only when STEPWISE_SCHEDULER_ENABLED (serve and demo turn it on).
-        on_startup=[partial(open_pool, settings.database), start_background_jobs],
+        on_startup=[
+            partial(open_pool, settings.database),
+            start_background_jobs,
+            freeze_startup_heap,
+        ],
         on_shutdown=[stop_background_jobs, close_pool],
         request_max_body_size=settings.service.max_body_bytes,
         type_encoders={BaseModel: _json_by_pydantic},
