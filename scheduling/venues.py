@@ -5,6 +5,7 @@ hidden from default lists and takes no new rooms or bookings.
 """
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -14,7 +15,8 @@ from piccolo.table import Table
 from api.core.actor import Actor, Role
 from api.core.database import is_postgres, write_transaction
 from api.core.errors import Forbidden, InvalidInput, NotFound
-from api.core.prepared import fetch_page_rows
+from api.core.json_rows import json_object, page_json
+from api.core.prepared import Param, PreparedVariants, fetch_page_rows
 from api.core.schemas import DEFAULT_PAGE_SIZE, Page, decode_cursor, encode_cursor
 from api.identity import audit
 from api.identity.versioning import write_versioned
@@ -74,6 +76,14 @@ def plain_query(field: str, value: str) -> str:
 
 def after_name_and_id(table: type[Table], cursor: str) -> Any:
     """The keyset condition for lists ordered by (name, id): rows after the cursor's."""
+    after_name, last_id = name_and_id_from_cursor(cursor)
+    name: Any = getattr(table, "name")  # noqa: B009 - any table with name and id
+    row_id: Any = getattr(table, "id")  # noqa: B009
+    return (name > after_name) | ((name == after_name) & (row_id > last_id))
+
+
+def name_and_id_from_cursor(cursor: str) -> tuple[str, UUID]:
+    """The name and id of the last row of the page before, from a (name, id) cursor."""
     after_name, after_id = decode_cursor(cursor, str, str)
     try:
         last_id = UUID(after_id)
@@ -83,15 +93,22 @@ def after_name_and_id(table: type[Table], cursor: str) -> Any:
         raise InvalidInput([{"field": "cursor", "reason": "is not a cursor this API gave"}]) from (
             error
         )
-    name: Any = getattr(table, "name")  # noqa: B009 - any table with name and id
-    row_id: Any = getattr(table, "id")  # noqa: B009
-    return (name > after_name) | ((name == after_name) & (row_id > last_id))
+    return after_name, last_id
 
 
 def name_prefix(column_sql: str, prefix: str) -> WhereRaw:
     """Case-insensitive ``name LIKE 'prefix%'``, with the prefix's own wildcards escaped."""
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return WhereRaw(f"lower({column_sql}) LIKE lower({{}}) ESCAPE '\\'", escaped + "%")
+    return name_like(column_sql, prefix_pattern(prefix))
+
+
+def name_like(column_sql: str, pattern: Any) -> WhereRaw:
+    """Case-insensitive ``name LIKE pattern``, a pattern from ``prefix_pattern``."""
+    return WhereRaw(f"lower({column_sql}) LIKE lower({{}}) ESCAPE '\\'", pattern)
+
+
+def prefix_pattern(prefix: str) -> str:
+    """A LIKE pattern for text starting with ``prefix``, its own wildcards escaped."""
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 async def _venue_row(venue_id: UUID) -> dict[str, Any]:
@@ -170,6 +187,134 @@ async def list_venues(
         last = page.items[-1]
         page.next_cursor = encode_cursor(last.name, str(last.id))
     return page
+
+
+# One compiled query per shape of filters (which filters, cursor or not, page size).
+_LIST_JSON_VARIANTS = PreparedVariants(keep=128)
+
+
+async def venues_page_json(
+    *,
+    by: Actor,
+    town: str | None = None,
+    postcode_district: str | None = None,
+    kind: VenueKind | None = None,
+    q: str | None = None,
+    include_archived: bool = False,
+    facilities: dict[str, bool] | None = None,
+    cursor: str | None = None,
+    limit: int = DEFAULT_PAGE_SIZE,
+) -> bytes:
+    """The same page as ``list_venues``, as the JSON body the API answers.
+
+    The database writes each row's JSON (``api.core.json_rows``): per-row conversion and
+    validation in Python cost more than the query, and so does building the query, so
+    each shape of filters is compiled once. The bytes are those pydantic writes.
+    """
+    require_reader(by)
+    facilities = facilities or {}
+    # Checked in the order list_venues checks them, so a bad request gets the same 400.
+    values: list[Any] = [
+        plain_query("town", town) if town is not None else None,
+        _district(postcode_district) if postcode_district is not None else None,
+        kind.value if kind is not None else None,
+        prefix_pattern(plain_query("q", q)) if q else None,
+    ]
+    for facility in facilities:
+        if facility not in _FACILITIES:
+            raise InvalidInput([{"field": facility, "reason": "is not a filter"}])
+    values.extend(facilities.get(facility) for facility in _FACILITIES)
+    after = name_and_id_from_cursor(cursor) if cursor is not None else None
+    values.extend(after or (None, None))
+    shape = (
+        include_archived,
+        *(value is not None for value in values[: 4 + len(_FACILITIES)]),
+        after is not None,
+        limit,
+    )
+    postgres = _on_postgres()
+    prepared = _LIST_JSON_VARIANTS.get(
+        shape,
+        lambda *params: _list_json_query(
+            params, shape=shape, include_archived=include_archived, limit=limit, postgres=postgres
+        ),
+        arity=len(values),
+        point_read=True,
+        raw_rows=True,
+        # PostgreSQL: one row back, not limit + 1: the page's texts in order, and the name
+        # and id of its last row when a row follows it (the next cursor). SQLite 3.40 has
+        # no ordered aggregate: there the rows come back as they are.
+        wrap=_page_aggregate(limit) if postgres else None,
+    )
+    rows = await prepared.fetch(*values)
+    if postgres:
+        items: list[str] = rows[0]["items"] or []
+        last = (rows[0]["last_name"], rows[0]["last_id"]) if rows[0]["found"] > limit else None
+    else:
+        items = [row["item"] for row in rows]
+        last = (rows[limit - 1]["name"], rows[limit - 1]["id"]) if len(rows) > limit else None
+    next_cursor = encode_cursor(last[0], str(last[1])) if last is not None else None
+    return page_json(items[:limit], next_cursor)
+
+
+def _page_aggregate(limit: int) -> str:
+    in_order = 'ORDER BY page."name", page."id"'
+    last = int(limit)  # only an int goes into the SQL
+    return (
+        f'SELECT array_agg(page."item" {in_order}) AS "items",'  # noqa: S608
+        f' (array_agg(page."name" {in_order}))[{last}] AS "last_name",'
+        f' (array_agg(page."id" {in_order}))[{last}] AS "last_id",'
+        ' count(*) AS "found" FROM ({query}) AS page'
+    )
+
+
+@cache
+def _on_postgres() -> bool:
+    # The engine is fixed for the process (Piccolo binds tables to it at import).
+    return is_postgres()
+
+
+def _list_json_query(
+    params: tuple[Param, ...],
+    *,
+    shape: tuple[Any, ...],
+    include_archived: bool,
+    limit: int,
+    postgres: bool,
+) -> Any:
+    """The page's select with a Param for each value; ``shape`` says which filters apply."""
+    town, district, kind, prefix, *rest = params
+    facility_params, (after_name, after_id) = rest[: len(_FACILITIES)], rest[len(_FACILITIES) :]
+    has_town, has_district, has_kind, has_prefix, *has = shape[1:-2]
+    conditions: list[Any] = []
+    if not include_archived:
+        conditions.append(Venue.is_archived.eq(False))
+    if has_town:
+        conditions.append(Venue.town == town)
+    if has_district:
+        conditions.append(Venue.postcode_district == district)
+    if has_kind:
+        conditions.append(Venue.kind == kind)
+    if has_prefix:
+        conditions.append(name_like('"venue"."name"', prefix))
+    for facility, wanted, asked in zip(_FACILITIES, facility_params, has, strict=True):
+        if asked:
+            column: Any = getattr(Venue, facility)
+            conditions.append(column == wanted)
+    if shape[-2]:
+        conditions.append(
+            (Venue.name > after_name) | ((Venue.name == after_name) & (Venue.id > after_id))
+        )
+    query = (
+        Venue.select(
+            json_object(VenueRead, _READ_COLUMNS, postgres=postgres).as_alias("item"),
+            Venue.name,
+            Venue.id,
+        )
+        .order_by(Venue.name, Venue.id)
+        .limit(limit + 1)
+    )
+    return query.where(*conditions) if conditions else query
 
 
 def _venue_filters(
