@@ -11,10 +11,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api.core.actor import Actor, Role
+from api.core.database import engine, is_postgres
+from api.core.prepared import Param
 from api.core.schemas import Page
 from scheduling import venues
 from scheduling.schemas.venues import VenueKind, VenueRead
@@ -241,3 +244,25 @@ async def test_any_stored_values_render_as_pydantic_writes_them(
     response = await client.get(VENUES, params={"limit": "1"}, headers=reader.headers)
 
     assert response.content == await _pydantic_body(reader, limit=1)
+
+
+async def test_default_page_is_one_ordered_index_range_not_a_sort_of_every_venue(
+    database: None,
+) -> None:
+    """SQLite keeps no statistics: without the (is_archived, name, id) index it chose the
+    is_archived index and sorted every live venue, rendering each one's JSON first."""
+    if is_postgres():
+        pytest.skip("PostgreSQL chooses its plan from statistics; this pins SQLite's")
+    shape = (False, *(False,) * (4 + 4), False, 50)
+    query = venues._list_json_query(
+        tuple(Param(index) for index in range(10)),
+        shape=shape,
+        include_archived=False,
+        limit=50,
+        postgres=False,
+    )
+    sql, args = query.querystrings[0].compile_string(engine_type="sqlite")
+    plan = await engine()._run_sql("EXPLAIN QUERY PLAN " + sql, list(args))
+    steps = [row["detail"] for row in plan]
+    assert not any("TEMP B-TREE" in step for step in steps), steps
+    assert any("venue_by_archived_name_id" in step for step in steps), steps
