@@ -85,6 +85,36 @@ class PreparedSelect:
         return rows[0] if rows else None
 
 
+class PreparedSQL:
+    """A statement written in SQL for each engine, for what Piccolo's builder cannot say.
+
+    ``sql_for(engine_type)`` answers the statement with the engine's own numbered
+    placeholders ($1 on PostgreSQL, ?1 on SQLite), called once per engine; ``fetch``
+    binds values in that order. ``point_read`` and ``raw_rows`` as for PreparedSelect.
+    """
+
+    def __init__(
+        self,
+        sql_for: Callable[[str], str],
+        *,
+        point_read: bool = False,
+        raw_rows: bool = False,
+    ) -> None:
+        """Keep ``sql_for`` until the first call tells the engine."""
+        self._sql_for = sql_for
+        self._point_read = point_read
+        self._raw_rows = raw_rows and point_read
+        self._last: tuple[Any, str] | None = None
+
+    async def fetch(self, *values: Any) -> list[dict[str, Any]]:
+        """The rows, as dicts keyed by the statement's column names."""
+        if self._last is None:
+            db = engine()
+            self._last = (db, self._sql_for(db.engine_type))
+        db, sql = self._last
+        return await run_sql(db, sql, values, point_read=self._point_read, raw_rows=self._raw_rows)
+
+
 class PreparedVariants:
     """Prepared selects for a list whose filters vary: one per shape of filters, kept LRU."""
 
