@@ -12,6 +12,7 @@ from piccolo.engine.sqlite import TransactionType
 from piccolo.query.methods.select import Select
 from piccolo.querystring import QueryString
 
+from api.core.fair_pool import FairPool
 from api.core.settings import DatabaseSettings
 from api.core.sqlite_engine import PooledSQLiteEngine
 
@@ -68,6 +69,8 @@ async def open_pool(settings: DatabaseSettings) -> None:
             max_size=settings.postgres_pool_max,
             reset=_keep_session_state,
         )
+        if not isinstance(db.pool, FairPool):  # a pool already open is kept as it is
+            db.pool = FairPool(db.pool, settings.postgres_pool_max)
     elif isinstance(db, PooledSQLiteEngine):
         await db.start_connection_pool()
 
