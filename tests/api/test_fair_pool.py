@@ -5,7 +5,6 @@ import asyncio
 import asyncpg  # type: ignore[import-untyped]
 import pytest
 
-from api.core.database import is_postgres
 from api.core.fair_pool import FairPool
 from tests.conftest import TEST_DATABASE
 
@@ -33,11 +32,10 @@ async def _first_served(pool: object) -> list[str]:
     return served
 
 
+@pytest.mark.postgres_only  # SQLite's engine has its own fair queue (api.core.sqlite_engine)
 async def test_a_waiting_request_is_served_before_one_that_arrives_later(
     database: None,
 ) -> None:
-    if not is_postgres():
-        pytest.skip("the SQLite engine has its own fair queue (api.core.sqlite_engine)")
     pool = await asyncpg.create_pool(TEST_DATABASE.url, min_size=1, max_size=1)
     try:
         assert await _first_served(FairPool(pool, 1)) == ["B", "C"]
